@@ -1,0 +1,497 @@
+/**
+ * The stack configuration: every setting under the `lakehouse:` namespace, typed, defaulted and
+ * validated before any resource is registered. A bad value fails the whole program with one
+ * message that names each offending key and how to fix it.
+ */
+
+export const namespace = "lakehouse";
+
+export type Target = "kind" | "eks";
+export type ServiceType = "ClusterIP" | "NodePort" | "LoadBalancer";
+
+export interface ResourceSpec {
+    requests: { cpu: string; memory: string };
+    limits: { cpu?: string; memory: string };
+}
+
+export interface MySqlSettings {
+    storageSize: string;
+    resources: ResourceSpec;
+    serverId: number;
+    binlogExpireSeconds: number;
+}
+
+export interface ObjectStoreSettings {
+    storageSize: string;
+    resources: ResourceSpec;
+    bucket: string;
+    region: string;
+}
+
+export interface TrinoSettings {
+    workers: number;
+    coordinatorResources: ResourceSpec;
+    workerResources: ResourceSpec;
+    /** Share of the container memory limit given to the JVM heap, in percent. */
+    heapPercent: number;
+}
+
+export interface SupersetSettings {
+    replicas: number;
+    resources: ResourceSpec;
+    adminUsername: string;
+    adminEmail: string;
+}
+
+export interface GeneratorSettings {
+    enabled: boolean;
+    products: number;
+    salesPerSecond: number;
+    /** Probabilities of each change kind per tick, besides inserts. */
+    updateRatio: number;
+    deleteRatio: number;
+    renameRatio: number;
+    resources: ResourceSpec;
+}
+
+export interface FlinkSettings {
+    parallelism: number;
+    checkpointIntervalSeconds: number;
+    upgradeMode: "savepoint" | "last-state";
+    jobManagerResources: { cpu: number; memory: string };
+    taskManagerResources: { cpu: number; memory: string };
+    taskSlots: number;
+}
+
+export interface NodePorts {
+    trino: number;
+    superset: number;
+    flinkUi: number;
+    minioConsole: number;
+}
+
+export interface LakehouseConfig {
+    target: Target;
+    namespace: string;
+    /** kubeconfig context to deploy to; on kind defaults to `kind-<kindClusterName>`. */
+    kubeContext?: string;
+    kindClusterName: string;
+    /** undefined: the cluster's default StorageClass. */
+    storageClass?: string;
+    serviceType: ServiceType;
+    nodePorts: NodePorts;
+    mysql: MySqlSettings;
+    objectStore: ObjectStoreSettings;
+    trino: TrinoSettings;
+    superset: SupersetSettings;
+    generator: GeneratorSettings;
+    flink: FlinkSettings;
+}
+
+const res = (reqCpu: string, reqMem: string, limCpu: string | undefined, limMem: string): ResourceSpec => ({
+    requests: { cpu: reqCpu, memory: reqMem },
+    limits: limCpu === undefined ? { memory: limMem } : { cpu: limCpu, memory: limMem },
+});
+
+/** Defaults sized for a laptop kind cluster; EKS stacks raise them in their stack file. */
+export const defaults: Omit<LakehouseConfig, "target" | "kubeContext" | "storageClass"> = {
+    namespace: "lakehouse",
+    kindClusterName: "lakehouse",
+    serviceType: "ClusterIP",
+    nodePorts: { trino: 30080, superset: 30088, flinkUi: 30081, minioConsole: 30901 },
+    mysql: { storageSize: "5Gi", resources: res("250m", "512Mi", undefined, "1Gi"), serverId: 1, binlogExpireSeconds: 7 * 24 * 3600 },
+    objectStore: { storageSize: "10Gi", resources: res("100m", "256Mi", undefined, "1Gi"), bucket: "warehouse", region: "us-east-1" },
+    trino: {
+        workers: 0,
+        coordinatorResources: res("500m", "2Gi", undefined, "2Gi"),
+        workerResources: res("500m", "2Gi", undefined, "2Gi"),
+        heapPercent: 70,
+    },
+    superset: { replicas: 1, resources: res("250m", "1Gi", undefined, "1536Mi"), adminUsername: "admin", adminEmail: "admin@example.com" },
+    generator: {
+        enabled: true,
+        products: 20,
+        salesPerSecond: 2,
+        updateRatio: 0.1,
+        deleteRatio: 0.05,
+        renameRatio: 0.02,
+        resources: res("50m", "64Mi", undefined, "256Mi"),
+    },
+    flink: {
+        parallelism: 1,
+        checkpointIntervalSeconds: 30,
+        upgradeMode: "savepoint",
+        jobManagerResources: { cpu: 0.5, memory: "1536m" },
+        taskManagerResources: { cpu: 1, memory: "2048m" },
+        taskSlots: 2,
+    },
+};
+
+/** One bad setting: the key as the user types it, what is wrong, and the command that fixes it. */
+export interface ConfigProblem {
+    key: string;
+    problem: string;
+    fix: string;
+}
+
+export class ConfigError extends Error {
+    constructor(readonly problems: ConfigProblem[]) {
+        super(
+            `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((p) => `  - ${p.key}: ${p.problem}\n    fix: ${p.fix}`).join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
+
+type Raw = Record<string, string>;
+
+const topLevelKeys = [
+    "target",
+    "namespace",
+    "kubeContext",
+    "kindClusterName",
+    "storageClass",
+    "serviceType",
+    "nodePorts",
+    "mysql",
+    "objectStore",
+    "trino",
+    "superset",
+    "generator",
+    "flink",
+] as const;
+
+const quantityPattern = /^([0-9]+(\.[0-9]+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
+const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const bucketPattern = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const flinkMemory = /^[0-9]+(m|g|mb|gb)$/i;
+
+/**
+ * Reads and checks the raw `lakehouse:*` values (as `pulumi.runtime.allConfig()` holds them: plain
+ * strings, objects as JSON). Pure, so tests call it directly.
+ */
+export function parseConfig(raw: Raw): LakehouseConfig {
+    const problems: ConfigProblem[] = [];
+    const v = new Validator(raw, problems);
+
+    for (const full of Object.keys(raw)) {
+        const [ns, key] = full.split(":", 2);
+        if (ns === namespace && !(topLevelKeys as readonly string[]).includes(key)) {
+            problems.push({
+                key: full,
+                problem: "unknown setting",
+                fix: `remove it (pulumi config rm ${full}); known settings: ${topLevelKeys.join(", ")}`,
+            });
+        }
+    }
+
+    const target = v.oneOf("target", ["kind", "eks"] as const, undefined);
+    const isKind = target === "kind";
+    const kindClusterName = v.string("kindClusterName", defaults.kindClusterName, dnsLabel, "a DNS label like 'lakehouse'");
+    const kubeContext = v.optionalString("kubeContext") ?? (isKind ? `kind-${kindClusterName}` : undefined);
+    if (target === "eks" && kubeContext === undefined) {
+        problems.push({
+            key: `${namespace}:kubeContext`,
+            problem: "required when target is eks (the kubeconfig context of the EKS cluster)",
+            fix: `pulumi config set ${namespace}:kubeContext <context from 'kubectl config get-contexts'>`,
+        });
+    }
+
+    const mysql = v.section("mysql", defaults.mysql, (s) => ({
+        storageSize: s.quantity("storageSize"),
+        resources: s.resources("resources"),
+        serverId: s.integer("serverId", 1, 4294967295),
+        binlogExpireSeconds: s.integer("binlogExpireSeconds", 3600, 90 * 24 * 3600),
+    }));
+    const objectStore = v.section("objectStore", defaults.objectStore, (s) => ({
+        storageSize: s.quantity("storageSize"),
+        resources: s.resources("resources"),
+        bucket: s.string("bucket", bucketPattern, "an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)"),
+        region: s.string("region", /^[a-z0-9-]+$/, "an AWS region name like us-east-1"),
+    }));
+    const trino = v.section("trino", defaults.trino, (s) => ({
+        workers: s.integer("workers", 0, 100),
+        coordinatorResources: s.resources("coordinatorResources"),
+        workerResources: s.resources("workerResources"),
+        heapPercent: s.integer("heapPercent", 30, 90),
+    }));
+    const superset = v.section("superset", defaults.superset, (s) => ({
+        replicas: s.integer("replicas", 1, 20),
+        resources: s.resources("resources"),
+        adminUsername: s.string("adminUsername", /^[A-Za-z0-9_.-]{1,64}$/, "letters, digits, '_', '.', '-'"),
+        adminEmail: s.string("adminEmail", /^[^@\s]+@[^@\s]+$/, "an e-mail address"),
+    }));
+    const generator = v.section("generator", defaults.generator, (s) => ({
+        enabled: s.boolean("enabled"),
+        products: s.integer("products", 1, 100000),
+        salesPerSecond: s.number("salesPerSecond", 0.01, 10000),
+        updateRatio: s.number("updateRatio", 0, 1),
+        deleteRatio: s.number("deleteRatio", 0, 1),
+        renameRatio: s.number("renameRatio", 0, 1),
+        resources: s.resources("resources"),
+    }));
+    const flink = v.section("flink", defaults.flink, (s) => ({
+        parallelism: s.integer("parallelism", 1, 1024),
+        checkpointIntervalSeconds: s.integer("checkpointIntervalSeconds", 1, 3600),
+        upgradeMode: s.oneOf("upgradeMode", ["savepoint", "last-state"] as const),
+        jobManagerResources: s.flinkResources("jobManagerResources"),
+        taskManagerResources: s.flinkResources("taskManagerResources"),
+        taskSlots: s.integer("taskSlots", 1, 64),
+    }));
+    const nodePorts = v.section("nodePorts", defaults.nodePorts, (s) => ({
+        trino: s.integer("trino", 30000, 32767),
+        superset: s.integer("superset", 30000, 32767),
+        flinkUi: s.integer("flinkUi", 30000, 32767),
+        minioConsole: s.integer("minioConsole", 30000, 32767),
+    }));
+
+    const config: LakehouseConfig = {
+        target: target ?? "kind",
+        namespace: v.string("namespace", defaults.namespace, dnsLabel, "a DNS label like 'lakehouse'"),
+        kubeContext,
+        kindClusterName,
+        storageClass: v.optionalString("storageClass"),
+        serviceType: v.oneOf("serviceType", ["ClusterIP", "NodePort", "LoadBalancer"] as const, defaults.serviceType) ?? defaults.serviceType,
+        nodePorts,
+        mysql,
+        objectStore,
+        trino,
+        superset,
+        generator,
+        flink,
+    };
+
+    if (flink.parallelism > flink.taskSlots * 64) {
+        problems.push({
+            key: `${namespace}:flink.parallelism`,
+            problem: `parallelism ${flink.parallelism} needs more than 64 TaskManagers of ${flink.taskSlots} slots`,
+            fix: `raise ${namespace}:flink.taskSlots or lower ${namespace}:flink.parallelism`,
+        });
+    }
+    if (problems.length > 0) {
+        throw new ConfigError(problems);
+    }
+    return config;
+}
+
+/** Accumulates problems instead of throwing, so one run reports every bad key at once. */
+class Validator {
+    constructor(
+        private readonly raw: Raw,
+        private readonly problems: ConfigProblem[],
+    ) {}
+
+    private get(key: string): string | undefined {
+        return this.raw[`${namespace}:${key}`];
+    }
+
+    private report(key: string, problem: string, fix: string): void {
+        this.problems.push({ key: `${namespace}:${key}`, problem, fix });
+    }
+
+    optionalString(key: string): string | undefined {
+        const value = this.get(key);
+        return value === undefined || value === "" ? undefined : value;
+    }
+
+    string(key: string, def: string, pattern: RegExp, expected: string): string {
+        const value = this.get(key);
+        if (value === undefined) return def;
+        if (!pattern.test(value)) {
+            this.report(key, `'${value}' is not ${expected}`, `pulumi config set ${namespace}:${key} ${def}`);
+            return def;
+        }
+        return value;
+    }
+
+    oneOf<T extends string>(key: string, allowed: readonly T[], def: T | undefined): T | undefined {
+        const value = this.get(key);
+        if (value === undefined) {
+            if (def === undefined) {
+                this.report(key, "is required", `pulumi config set ${namespace}:${key} <${allowed.join("|")}>`);
+            }
+            return def;
+        }
+        if (!(allowed as readonly string[]).includes(value)) {
+            this.report(key, `'${value}' is not one of ${allowed.join(", ")}`, `pulumi config set ${namespace}:${key} ${def ?? allowed[0]}`);
+            return def;
+        }
+        return value as T;
+    }
+
+    /** A structured section: given keys are checked, absent ones take their default. */
+    section<T extends object>(key: string, def: T, read: (s: SectionReader<T>) => T): T {
+        const text = this.get(key);
+        let given: Record<string, unknown> = {};
+        if (text !== undefined) {
+            let parsed: unknown;
+            try {
+                parsed = JSON.parse(text);
+            } catch {
+                parsed = undefined;
+            }
+            if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+                this.report(key, "must be an object", `set its fields with --path, e.g. pulumi config set --path '${namespace}:${key}.<field>' <value>`);
+                return def;
+            }
+            given = parsed as Record<string, unknown>;
+            for (const field of Object.keys(given)) {
+                if (!(field in def)) {
+                    this.report(`${key}.${field}`, "unknown setting", `remove it; known fields of ${key}: ${Object.keys(def).join(", ")}`);
+                }
+            }
+        }
+        return read(new SectionReader<T>(key, given, def, (k, p, f) => this.report(k, p, f)));
+    }
+}
+
+class SectionReader<T extends object> {
+    constructor(
+        private readonly section: string,
+        private readonly given: Record<string, unknown>,
+        private readonly def: T,
+        private readonly report: (key: string, problem: string, fix: string) => void,
+    ) {}
+
+    private field<K extends keyof T & string>(name: K): { present: boolean; value: unknown; def: T[K]; key: string } {
+        return { present: name in this.given, value: this.given[name], def: this.def[name], key: `${this.section}.${name}` };
+    }
+
+    private setCmd(key: string, value: unknown): string {
+        const shown = typeof value === "object" ? `'${JSON.stringify(value)}' --path` : String(value);
+        return `pulumi config set --path '${namespace}:${key}' ${shown}`;
+    }
+
+    quantity<K extends keyof T & string>(name: K): T[K] {
+        const f = this.field(name);
+        if (!f.present) return f.def;
+        if (typeof f.value !== "string" || !quantityPattern.test(f.value)) {
+            this.report(f.key, `'${String(f.value)}' is not a Kubernetes quantity`, this.setCmd(f.key, f.def));
+            return f.def;
+        }
+        return f.value as T[K];
+    }
+
+    string<K extends keyof T & string>(name: K, pattern: RegExp, expected: string): T[K] {
+        const f = this.field(name);
+        if (!f.present) return f.def;
+        if (typeof f.value !== "string" || !pattern.test(f.value)) {
+            this.report(f.key, `'${String(f.value)}' is not ${expected}`, this.setCmd(f.key, f.def));
+            return f.def;
+        }
+        return f.value as T[K];
+    }
+
+    oneOf<K extends keyof T & string>(name: K, allowed: readonly string[]): T[K] {
+        const f = this.field(name);
+        if (!f.present) return f.def;
+        if (typeof f.value !== "string" || !allowed.includes(f.value)) {
+            this.report(f.key, `'${String(f.value)}' is not one of ${allowed.join(", ")}`, this.setCmd(f.key, f.def));
+            return f.def;
+        }
+        return f.value as T[K];
+    }
+
+    number<K extends keyof T & string>(name: K, min: number, max: number): T[K] {
+        const f = this.field(name);
+        if (!f.present) return f.def;
+        const n = typeof f.value === "string" && f.value.trim() !== "" ? Number(f.value) : f.value;
+        if (typeof n !== "number" || !Number.isFinite(n) || n < min || n > max) {
+            this.report(f.key, `'${String(f.value)}' is not a number from ${min} to ${max}`, this.setCmd(f.key, f.def));
+            return f.def;
+        }
+        return n as T[K];
+    }
+
+    integer<K extends keyof T & string>(name: K, min: number, max: number): T[K] {
+        const f = this.field(name);
+        if (!f.present) return f.def;
+        const n = typeof f.value === "string" && f.value.trim() !== "" ? Number(f.value) : f.value;
+        if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
+            this.report(f.key, `'${String(f.value)}' is not a whole number from ${min} to ${max}`, this.setCmd(f.key, f.def));
+            return f.def;
+        }
+        return n as T[K];
+    }
+
+    boolean<K extends keyof T & string>(name: K): T[K] {
+        const f = this.field(name);
+        if (!f.present) return f.def;
+        if (f.value === true || f.value === "true") return true as T[K];
+        if (f.value === false || f.value === "false") return false as T[K];
+        this.report(f.key, `'${String(f.value)}' is not true or false`, this.setCmd(f.key, f.def));
+        return f.def;
+    }
+
+    resources<K extends keyof T & string>(name: K): T[K] {
+        const f = this.field(name);
+        if (!f.present) return f.def;
+        const def = f.def as unknown as ResourceSpec;
+        const given = f.value as Partial<{ requests: Record<string, unknown>; limits: Record<string, unknown> }>;
+        if (typeof given !== "object" || given === null) {
+            this.report(f.key, "must be an object {requests: {cpu, memory}, limits: {memory[, cpu]}}", this.setCmd(f.key, def));
+            return f.def;
+        }
+        const pick = (part: "requests" | "limits", kind: "cpu" | "memory"): string | undefined => {
+            const value = given[part]?.[kind];
+            const fallback = def[part][kind as "memory"];
+            if (value === undefined) return fallback;
+            if (typeof value !== "string" || !quantityPattern.test(value)) {
+                this.report(`${f.key}.${part}.${kind}`, `'${String(value)}' is not a Kubernetes quantity`, this.setCmd(`${f.key}.${part}.${kind}`, fallback ?? "500m"));
+                return fallback;
+            }
+            return value;
+        };
+        const spec: ResourceSpec = {
+            requests: { cpu: pick("requests", "cpu") as string, memory: pick("requests", "memory") as string },
+            limits: { memory: pick("limits", "memory") as string },
+        };
+        const limitCpu = pick("limits", "cpu");
+        if (limitCpu !== undefined) spec.limits.cpu = limitCpu;
+        if (toBytes(spec.requests.memory) > toBytes(spec.limits.memory)) {
+            this.report(`${f.key}.requests.memory`, `request ${spec.requests.memory} exceeds limit ${spec.limits.memory}`, `lower it or raise ${namespace}:${f.key}.limits.memory`);
+        }
+        return spec as unknown as T[K];
+    }
+
+    flinkResources<K extends keyof T & string>(name: K): T[K] {
+        const f = this.field(name);
+        if (!f.present) return f.def;
+        const def = f.def as unknown as { cpu: number; memory: string };
+        const given = f.value as Partial<{ cpu: unknown; memory: unknown }>;
+        const cpu = given?.cpu === undefined ? def.cpu : Number(given.cpu);
+        const memory = given?.memory === undefined ? def.memory : given.memory;
+        let ok = true;
+        if (!Number.isFinite(cpu) || cpu <= 0) {
+            this.report(`${f.key}.cpu`, `'${String(given?.cpu)}' is not a positive number of cores`, this.setCmd(`${f.key}.cpu`, def.cpu));
+            ok = false;
+        }
+        if (typeof memory !== "string" || !flinkMemory.test(memory)) {
+            this.report(`${f.key}.memory`, `'${String(memory)}' is not a Flink memory size like 2048m or 2g`, this.setCmd(`${f.key}.memory`, def.memory));
+            ok = false;
+        }
+        return (ok ? { cpu, memory } : def) as unknown as T[K];
+    }
+}
+
+/** Bytes of a Kubernetes quantity (memory); good enough to compare requests with limits. */
+export function toBytes(quantity: string): number {
+    const m = quantityPattern.exec(quantity);
+    if (!m) return NaN;
+    const n = Number(m[1]);
+    const units: Record<string, number> = {
+        "": 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+        Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+    };
+    return n * units[m[3] ?? ""];
+}
+
+/** Reads the stack's `lakehouse:*` settings from the running Pulumi program. */
+export function loadConfig(allConfig: Record<string, string>): LakehouseConfig {
+    const raw: Raw = {};
+    for (const [key, value] of Object.entries(allConfig)) {
+        if (key.startsWith(`${namespace}:`)) raw[key] = value;
+    }
+    return parseConfig(raw);
+}

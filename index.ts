@@ -1,0 +1,163 @@
+import * as path from "path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { hostUrl } from "./components/access";
+import { loadConfig } from "./components/config";
+import { ContainerImage } from "./components/containerImage";
+import { DataGenerator } from "./components/dataGenerator";
+import { FlinkOperator } from "./components/flinkOperator";
+import { FlinkPipeline } from "./components/flinkPipeline";
+import { icebergCatalogName } from "./components/flinkSql";
+import { MySql } from "./components/mysql";
+import { ObjectStore } from "./components/objectStore";
+import { Superset, trinoDatabaseName } from "./components/superset";
+import { Trino } from "./components/trino";
+import * as versions from "./components/versions";
+
+// Fails here, before any resource is registered, if a setting is wrong.
+const cfg = loadConfig(pulumi.runtime.allConfig());
+const root = versions.repoRoot;
+
+const provider = new k8s.Provider("k8s", { context: cfg.kubeContext });
+const ns = new k8s.core.v1.Namespace("namespace", { metadata: { name: cfg.namespace } }, { provider });
+const opts: pulumi.ComponentResourceOptions = { providers: { kubernetes: provider } };
+const namespace = ns.metadata.name;
+
+const image = (name: string, context: string, buildArgs: Record<string, string>, extra: { dockerfile?: string; inputs?: string[] } = {}) =>
+    new ContainerImage(name, {
+        repository: `lakehouse/${name}`,
+        context,
+        buildArgs,
+        target: cfg.target,
+        kindClusterName: cfg.kindClusterName,
+        ...extra,
+    }).ref;
+
+const exposure = (nodePort: number) => ({ type: cfg.serviceType, nodePort });
+
+const mysql = new MySql(
+    "mysql",
+    {
+        namespace,
+        image: versions.mysqlImage,
+        storageClass: cfg.storageClass,
+        storageSize: cfg.mysql.storageSize,
+        resources: cfg.mysql.resources,
+        binlog: { serverId: cfg.mysql.serverId, binlogExpireSeconds: cfg.mysql.binlogExpireSeconds },
+    },
+    opts,
+);
+
+const store = new ObjectStore(
+    "minio",
+    {
+        namespace,
+        image: versions.minioImage,
+        clientImage: versions.minioClientImage,
+        storageClass: cfg.storageClass,
+        storageSize: cfg.objectStore.storageSize,
+        resources: cfg.objectStore.resources,
+        bucket: cfg.objectStore.bucket,
+        region: cfg.objectStore.region,
+        consoleExposure: exposure(cfg.nodePorts.minioConsole),
+    },
+    opts,
+);
+
+const trino = new Trino(
+    "trino",
+    {
+        namespace,
+        image: image("trino", path.join(root, "trino"), {
+            TRINO_VERSION: versions.trinoVersion,
+            MYSQL_CONNECTOR_VERSION: versions.mysqlConnectorVersion(),
+        }),
+        settings: cfg.trino,
+        icebergCatalogName: icebergCatalogName(),
+        catalogJdbcUrl: mysql.jdbcUrl(mysql.databases.catalog),
+        catalogUser: mysql.userName("catalog"),
+        catalogPassword: mysql.passwordRef("catalog"),
+        warehouse: store.location,
+        exposure: exposure(cfg.nodePorts.trino),
+    },
+    opts,
+);
+
+const superset = new Superset(
+    "superset",
+    {
+        namespace,
+        image: image("superset", path.join(root, "superset"), { SUPERSET_VERSION: versions.supersetVersion() }),
+        settings: cfg.superset,
+        database: {
+            host: mysql.host,
+            port: mysql.port,
+            name: mysql.databases.superset,
+            user: mysql.userName("superset"),
+            password: mysql.passwordRef("superset"),
+        },
+        trinoUri: trino.sqlalchemyUri,
+        exposure: exposure(cfg.nodePorts.superset),
+    },
+    opts,
+);
+
+// The operator runs in its own namespace and manages FlinkDeployments in the pipeline's.
+const operatorNs = new k8s.core.v1.Namespace("flink-operator-namespace", { metadata: { name: `${cfg.namespace}-flink-operator` } }, { provider });
+const operator = new FlinkOperator("flink-operator", { namespace: operatorNs.metadata.name, watchNamespaces: [namespace] }, opts);
+
+const pipeline = new FlinkPipeline(
+    "pipeline",
+    {
+        namespace,
+        image: image("flink-job", path.join(root, "flink-sql"), { FLINK_VERSION: versions.flinkVersion() }),
+        settings: cfg.flink,
+        mysql: { host: mysql.host, port: mysql.port, cdcUser: mysql.userName("cdc"), cdcPassword: mysql.passwordRef("cdc") },
+        catalog: { jdbcUrl: mysql.jdbcUrl(mysql.databases.catalog), user: mysql.userName("catalog"), password: mysql.passwordRef("catalog") },
+        warehouse: store.location,
+        uiExposure: exposure(cfg.nodePorts.flinkUi),
+        dependsOn: [operator, mysql.statefulSet, store.bucketJob],
+    },
+    opts,
+);
+
+new DataGenerator(
+    "generator",
+    {
+        namespace,
+        image: image("generator", root, { NODE_IMAGE: versions.nodeImage }, {
+            dockerfile: "generator/Dockerfile",
+            inputs: ["package.json", "package-lock.json", "tsconfig.json", "generator"],
+        }),
+        settings: cfg.generator,
+        mysql: { host: mysql.host, port: mysql.port, database: mysql.databases.app, user: mysql.userName("app"), password: mysql.passwordRef("app") },
+    },
+    opts,
+);
+
+export const target = cfg.target;
+export const kubeNamespace = namespace;
+export const mysqlEndpoint = pulumi.interpolate`${mysql.host}:${mysql.port}`;
+export const mysqlDatabases = mysql.databases;
+export const mysqlUsers = { cdc: mysql.userName("cdc"), catalog: mysql.userName("catalog"), app: mysql.userName("app"), superset: mysql.userName("superset") };
+export const mysqlCredentialsSecret = mysql.secretName;
+export const s3Endpoint = store.location.endpoint;
+export const s3Region = store.location.region;
+export const warehouseBucket = store.location.bucket;
+export const minioConsoleUrl = hostUrl(store.consoleService, store.consolePort, cfg.serviceType, cfg.nodePorts.minioConsole);
+export const trinoEndpoint = pulumi.interpolate`http://${trino.host}:${trino.port}`;
+export const trinoUrl = hostUrl(trino.service, trino.port, cfg.serviceType, cfg.nodePorts.trino);
+export const flinkJobName = pipeline.jobName;
+export const flinkSqlSha256 = pipeline.sqlSha256;
+export const flinkUiUrl = hostUrl(pipeline.uiService, pipeline.uiPort, cfg.serviceType, cfg.nodePorts.flinkUi);
+export const supersetEndpoint = pulumi.interpolate`http://${superset.host}:${superset.port}`;
+export const supersetUrl = hostUrl(superset.service, superset.port, cfg.serviceType, cfg.nodePorts.superset);
+export const supersetDatabase = trinoDatabaseName;
+export const supersetAdminUser = cfg.superset.adminUsername;
+/** Secret outputs: `pulumi stack output --show-secrets credentials`. */
+export const credentials = pulumi.secret({
+    supersetAdminPassword: superset.adminPassword,
+    mysqlRootPassword: mysql.password("root"),
+    minioAccessKey: store.accessKey,
+    minioSecretKey: store.secretKey,
+});

@@ -1,0 +1,114 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * Runs the Pulumi program (index.ts) under mocks with a given stack configuration and records every
+ * resource it registers with its resolved inputs, plus the stack outputs.
+ */
+
+export interface Recorded {
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+    /** URNs of the resources it depends on (explicit dependsOn and those of its inputs). */
+    dependencies: string[];
+    urn?: string;
+}
+
+export interface ProgramRun {
+    resources: Recorded[];
+    outputs: Record<string, unknown>;
+    /** Names of outputs that Pulumi treats as secret. */
+    secretOutputs: Set<string>;
+    /** Every value the mocks generated for a password or key, to look for leaks. */
+    generatedSecrets: string[];
+}
+
+/** Kubernetes objects as the API server would see them: kind and apiVersion from the type token. */
+export function k8sKind(type: string): { apiVersion: string; kind: string } | undefined {
+    const m = /^kubernetes:([^:]+):(\w+)$/.exec(type);
+    if (!m || type.startsWith("kubernetes:helm") || type === "pulumi:providers:kubernetes") return undefined;
+    const [group, version] = m[1].split("/");
+    return { apiVersion: group === "core" ? version : `${group}/${version}`, kind: m[2] };
+}
+
+export function byType(run: ProgramRun, type: string): Recorded[] {
+    return run.resources.filter((r) => r.type === type);
+}
+
+export function one(run: ProgramRun, type: string, name: string): Recorded {
+    const found = run.resources.find((r) => r.type === type && r.name === name);
+    if (!found) {
+        throw new Error(`no ${type} named ${name}; have: ${byType(run, type).map((r) => r.name).join(", ")}`);
+    }
+    return found;
+}
+
+export async function runProgram(config: Record<string, string>, stack = "dev"): Promise<ProgramRun> {
+    const resources: Recorded[] = [];
+    const generatedSecrets: string[] = [];
+    let counter = 0;
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
+                const state: Record<string, any> = { ...args.inputs };
+                if (args.type === "random:index/randomPassword:RandomPassword" || args.type === "random:index/randomString:RandomString") {
+                    state.result = `GENERATED${++counter}x${args.name.replace(/[^A-Za-z0-9]/g, "")}`;
+                    generatedSecrets.push(state.result);
+                }
+                if (args.type.startsWith("kubernetes:")) {
+                    state.metadata = { ...(args.inputs.metadata ?? {}), name: args.inputs.metadata?.name ?? `${args.name}-abc123` };
+                    state.status = {};
+                }
+                if (args.type === "docker:index/image:Image") {
+                    state.repoDigest = `sha256:${args.name}`;
+                }
+                if (args.type === "command:local:Command") {
+                    state.stdout = "";
+                }
+                resources.push({ type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), dependencies: dependencies.get(`${args.type}::${args.name}`) ?? [] });
+                return { id: `${args.name}_id`, state };
+            },
+            call(args: pulumi.runtime.MockCallArgs) {
+                return args.inputs;
+            },
+        },
+        "streaming-lakehouse",
+        stack,
+        false,
+    );
+    pulumi.runtime.setAllConfig(config);
+
+    // The mocks are not told about dependencies; the registration request carries them.
+    const dependencies = new Map<string, string[]>();
+    const monitor = (pulumi.runtime as any).getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: any) => {
+        dependencies.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList());
+        return register(req, callback);
+    };
+
+    // One program run per test file: jest gives each file its own module registry.
+    const program: Record<string, unknown> = await import("../../index");
+
+    const outputs: Record<string, unknown> = {};
+    const secretOutputs = new Set<string>();
+    for (const [key, value] of Object.entries(program)) {
+        const out = pulumi.output(value as pulumi.Input<unknown>) as pulumi.Output<unknown>;
+        outputs[key] = await new Promise((resolve) => out.apply((v) => resolve(v)));
+        if (await (out as any).isSecret) secretOutputs.add(key);
+    }
+    // Let registrations started inside applies finish before the caller inspects them.
+    await new Promise((r) => setTimeout(r, 100));
+    return { resources, outputs, secretOutputs, generatedSecrets };
+}
+
+/** Pulumi hands secret inputs to the mocks wrapped in a marker object; tests want the plain value. */
+const secretSig = "4dabf18193072939515e22adb298388d";
+function unwrapSecrets(value: any): any {
+    if (Array.isArray(value)) return value.map(unwrapSecrets);
+    if (value && typeof value === "object") {
+        if (secretSig in value) return unwrapSecrets(value.value);
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+    }
+    return value;
+}
