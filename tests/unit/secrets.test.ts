@@ -1,0 +1,52 @@
+import { k8sKind, ProgramRun, runProgram } from "./program";
+
+/** No generated password or key may appear anywhere but a Secret or a secret output. */
+
+let run: ProgramRun;
+
+beforeAll(async () => {
+    run = await runProgram({ "lakehouse:target": "kind" });
+});
+
+function strings(value: unknown, out: string[] = []): string[] {
+    if (typeof value === "string") out.push(value);
+    else if (Array.isArray(value)) value.forEach((v) => strings(v, out));
+    else if (value && typeof value === "object") Object.values(value).forEach((v) => strings(v, out));
+    return out;
+}
+
+test("the mocks generated the secrets the program uses", () => {
+    // mysql: root + 4 roles; minio: access + secret key; superset: secret key + admin password
+    expect(run.generatedSecrets.length).toBe(9);
+});
+
+test("Secrets hold the generated values", () => {
+    const inSecrets = run.resources.filter((r) => r.type === "kubernetes:core/v1:Secret").flatMap((r) => strings(r.inputs.stringData));
+    for (const s of run.generatedSecrets) expect(inSecrets).toContain(s);
+});
+
+test("no generated value appears in any other Kubernetes object", () => {
+    const leaks = run.resources
+        .filter((r) => k8sKind(r.type) && r.type !== "kubernetes:core/v1:Secret")
+        .flatMap((r) => strings(r.inputs).filter((v) => run.generatedSecrets.some((s) => v.includes(s))).map((v) => `${r.type} ${r.name}: ${v}`));
+    expect(leaks).toEqual([]);
+});
+
+test("no generated value appears in a plain stack output", () => {
+    const plain = Object.entries(run.outputs).filter(([k]) => !run.secretOutputs.has(k));
+    const leaks = plain.flatMap(([k, v]) => strings(v).filter((x) => run.generatedSecrets.some((s) => x.includes(s))).map((x) => `${k}: ${x}`));
+    expect(leaks).toEqual([]);
+});
+
+test("no container sets a password-like variable as a literal", () => {
+    const literals = run.resources
+        .filter((r) => k8sKind(r.type))
+        .flatMap((r) => {
+            const pod = r.inputs.spec?.template?.spec ?? r.inputs.spec?.jobTemplate?.spec?.template?.spec;
+            const containers = [...(pod?.containers ?? []), ...(pod?.initContainers ?? [])];
+            return containers.flatMap((c: any) =>
+                (c.env ?? []).filter((e: any) => /PASSWORD|SECRET|ACCESS_KEY/.test(e.name) && e.value !== undefined).map((e: any) => `${r.name}/${c.name}: ${e.name}`),
+            );
+        });
+    expect(literals).toEqual([]);
+});
