@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { hostUrl } from "./components/access";
 import { loadConfig } from "./components/config";
+import { serviceHost } from "./components/k8s";
 import { ContainerImage } from "./components/containerImage";
 import { DataGenerator } from "./components/dataGenerator";
 import { FlinkOperator } from "./components/flinkOperator";
@@ -149,6 +150,7 @@ export const trinoEndpoint = pulumi.interpolate`http://${trino.host}:${trino.por
 export const trinoUrl = hostUrl(trino.service, trino.port, cfg.serviceType, cfg.nodePorts.trino);
 export const flinkJobName = pipeline.jobName;
 export const flinkSqlSha256 = pipeline.sqlSha256;
+export const flinkRestEndpoint = pulumi.interpolate`http://${serviceHost(pipeline.uiService)}:${pipeline.uiPort}`;
 export const flinkUiUrl = hostUrl(pipeline.uiService, pipeline.uiPort, cfg.serviceType, cfg.nodePorts.flinkUi);
 export const supersetEndpoint = pulumi.interpolate`http://${superset.host}:${superset.port}`;
 export const supersetUrl = hostUrl(superset.service, superset.port, cfg.serviceType, cfg.nodePorts.superset);

@@ -104,3 +104,10 @@ export function pipelineEnv<P, S>(p: PipelineSettings<P, S>): { plain: Record<st
         },
     };
 }
+
+/** The Flink job's name (`SET 'pipeline.name'` in the SQL), as the Flink REST API lists it. */
+export function pipelineJobName(sql: string = pipelineSql()): string {
+    const m = /SET\s+'pipeline\.name'\s*=\s*'([^']+)'/i.exec(sql);
+    if (!m) throw new Error(`${pipelineSqlPath} does not SET 'pipeline.name'`);
+    return m[1];
+}

@@ -86,6 +86,7 @@ export class Superset extends pulumi.ComponentResource {
                                             SUPERSET_ADMIN_USERNAME: args.settings.adminUsername,
                                             SUPERSET_ADMIN_EMAIL: args.settings.adminEmail,
                                             TRINO_SQLALCHEMY_URI: args.trinoUri,
+                                            TRINO_DATABASE_NAME: trinoDatabaseName,
                                         }),
                                         secretEnv("SUPERSET_ADMIN_PASSWORD", { name: secret.metadata.name, key: "admin-password" }),
                                     ],

@@ -13,7 +13,7 @@ log() { printf '[bootstrap] %s\n' "$*" >&2; }
 
 missing=0
 for var in SUPERSET_SECRET_KEY SUPERSET_DB_HOST SUPERSET_DB_USER SUPERSET_DB_PASSWORD \
-           SUPERSET_ADMIN_USERNAME SUPERSET_ADMIN_PASSWORD TRINO_SQLALCHEMY_URI; do
+           SUPERSET_ADMIN_USERNAME SUPERSET_ADMIN_PASSWORD TRINO_SQLALCHEMY_URI TRINO_DATABASE_NAME; do
   if [[ -z "${!var:-}" ]]; then
     log "missing required environment variable: $var"
     missing=1
@@ -23,7 +23,8 @@ done
 
 admin_user="$SUPERSET_ADMIN_USERNAME"
 admin_email="${SUPERSET_ADMIN_EMAIL:-${admin_user}@superset.invalid}"
-db_name="Trino Iceberg"
+# The name people pick in SQL Lab and datasets; the program passes it (components/superset.ts).
+db_name="$TRINO_DATABASE_NAME"
 
 log "1/4 migrating the metadata database"
 superset db upgrade

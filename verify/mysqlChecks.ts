@@ -28,7 +28,8 @@ export function cdcGrantProblems(grants: string[]): string[] {
     const text = grants.join("\n").toUpperCase().replace(/`/g, "");
     const problems: string[] = [];
     if (!/GRANT[^\n]*REPLICATION SLAVE[^\n]*ON \*\.\*/.test(text)) problems.push("lacks REPLICATION SLAVE on *.*");
-    if (!/GRANT[^\n]*REPLICATION CLIENT[^\n]*ON \*\.\*/.test(text)) problems.push("lacks REPLICATION CLIENT on *.*");
+    // MariaDB calls REPLICATION CLIENT "BINLOG MONITOR" since 10.5.
+    if (!/GRANT[^\n]*(REPLICATION CLIENT|BINLOG MONITOR)[^\n]*ON \*\.\*/.test(text)) problems.push("lacks REPLICATION CLIENT on *.*");
     if (!/GRANT SELECT ON APPDB\.\*/.test(text)) problems.push("lacks SELECT on appdb.*");
     for (const extra of ["ALL PRIVILEGES", "INSERT", "UPDATE", "DELETE", "DROP", "CREATE", "RELOAD", "LOCK TABLES", "SUPER"]) {
         if (new RegExp(`GRANT[^\\n]*\\b${extra}\\b`).test(text)) problems.push(`has ${extra}, beyond least privilege`);

@@ -157,6 +157,7 @@ describe("Superset", () => {
         expect(env.SUPERSET_SECRET_KEY).toEqual({ secretKeyRef: { name: "superset-secrets", key: "secret-key" } });
         expect(env.SUPERSET_DB_PASSWORD).toEqual({ secretKeyRef: { name: "mysql-credentials", key: "superset-password" } });
         expect(env.SUPERSET_DB_NAME).toBe("superset");
+        expect(env.TRINO_DATABASE_NAME).toBe("Trino Iceberg");
     });
 
     test("the web Deployment has a health probe and the image carries the pinned Superset", () => {

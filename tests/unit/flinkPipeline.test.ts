@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import Ajv from "ajv";
 import * as YAML from "yaml";
-import { cdcServerIdRanges, icebergCatalogName, imagePipelineSql, imageRunnerJar, pipelineSql, requiredEnv } from "../../components/flinkSql";
+import { cdcServerIdRanges, icebergCatalogName, imagePipelineSql, imageRunnerJar, pipelineJobName, pipelineSql, requiredEnv } from "../../components/flinkSql";
 import * as versions from "../../components/versions";
 import { one, ProgramRun, Recorded, runProgram } from "./program";
 
@@ -176,4 +176,6 @@ test("stack outputs include the Flink UI and job name", () => {
     expect(run.outputs.flinkJobName).toBe("sales-by-product");
     expect(run.outputs.flinkUiUrl).toBe("http://localhost:30081");
     expect(run.outputs.flinkSqlSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(run.outputs.flinkRestEndpoint).toBe("http://sales-by-product-ui.lakehouse.svc.cluster.local:8081");
+    expect(pipelineJobName()).toBe("sales_by_product");
 });

@@ -1,4 +1,5 @@
 import { binlogProblems, cdcGrantProblems } from "../../verify/mysqlChecks";
+import { percentile } from "../../verify/freshness";
 import { canonical, decimal, diffRows, timestamp } from "../../verify/rows";
 
 const mysqlRow = { product_id: 3, product_sku: "PRD-0003", product_name: "Product 3", total_qty: "17", total_revenue: "1234.50", sale_count: 4, last_sale_ts: "2026-11-24 03:55:05.120" };
@@ -44,4 +45,14 @@ test("CDC grants: exactly least privilege", () => {
     expect(cdcGrantProblems(granted)).toEqual([]);
     expect(cdcGrantProblems([granted[1]])).toEqual(["lacks REPLICATION SLAVE on *.*", "lacks REPLICATION CLIENT on *.*"]);
     expect(cdcGrantProblems([...granted, "GRANT RELOAD ON *.* TO `flink_cdc`@`%`"])).toEqual(["has RELOAD, beyond least privilege"]);
+    // MariaDB's name for REPLICATION CLIENT
+    expect(cdcGrantProblems(["GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO `flink_cdc`@`%`", granted[1]])).toEqual([]);
+});
+
+test("percentiles by nearest rank", () => {
+    const v = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(v, 50)).toBe(50);
+    expect(percentile(v, 95)).toBe(95);
+    expect(percentile([7], 95)).toBe(7);
+    expect(() => percentile([], 50)).toThrow();
 });

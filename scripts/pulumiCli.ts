@@ -1,0 +1,48 @@
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { LakehouseConfig, parseConfig } from "../components/config";
+import { repoRoot } from "../components/versions";
+
+/**
+ * How the npm scripts run the Pulumi CLI pinned in package.json: a local `file://` backend in
+ * `.pulumi-state/` (unless PULUMI_BACKEND_URL is set) and a generated passphrase kept beside it
+ * (unless a passphrase or secrets provider is given), so no Pulumi Cloud account is needed.
+ */
+
+export const pulumiBin = path.join(repoRoot, "node_modules", ".bin", "pulumi");
+export const stateDir = path.join(repoRoot, ".pulumi-state");
+
+export function pulumiEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...base, PULUMI_SKIP_UPDATE_CHECK: "true" };
+    if (!env.PULUMI_BACKEND_URL) {
+        fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+        env.PULUMI_BACKEND_URL = `file://${stateDir}`;
+    }
+    if (env.PULUMI_CONFIG_PASSPHRASE === undefined && env.PULUMI_CONFIG_PASSPHRASE_FILE === undefined) {
+        fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+        const passFile = path.join(stateDir, "passphrase");
+        if (!fs.existsSync(passFile)) fs.writeFileSync(passFile, crypto.randomBytes(24).toString("base64url"), { mode: 0o600 });
+        env.PULUMI_CONFIG_PASSPHRASE_FILE = passFile;
+    }
+    return env;
+}
+
+/** The stack's `lakehouse:` settings as the program will see them, read from its stack file. */
+export function stackConfig(stack: string): LakehouseConfig {
+    const stackFile = path.join(repoRoot, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(stackFile)) throw new Error(`no stack file ${path.basename(stackFile)}`);
+    const raw: Record<string, string> = {};
+    for (const [k, v] of Object.entries((YAML.parse(fs.readFileSync(stackFile, "utf8"))?.config ?? {}) as Record<string, unknown>)) {
+        raw[k] = typeof v === "string" ? v : JSON.stringify(v);
+    }
+    return parseConfig(raw);
+}
+
+/** `--stack NAME` from argv, else PULUMI_STACK, else dev; returns the stack and the remaining args. */
+export function stackArg(argv: string[]): { stack: string; rest: string[] } {
+    const i = argv.indexOf("--stack");
+    const stack = i >= 0 ? argv[i + 1] : process.env.PULUMI_STACK ?? "dev";
+    return { stack, rest: argv.filter((_, j) => i < 0 || (j !== i && j !== i + 1)) };
+}
