@@ -1,8 +1,7 @@
-import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { FlinkSettings } from "./config";
-import { cdcServerIdRanges, imagePipelineSql, imageRunnerJar, pipelineEnv, pipelineSql } from "./flinkSql";
+import { cdcServerIdRanges, imagePipelineSql, imageRunnerJar, pipelineEnv } from "./flinkSql";
 import { containerSecurity, Exposure, labels, plainEnv, SecretKeyRef, secretEnv, servicePort } from "./k8s";
 import { S3Location, warehouseUri } from "./objectStore";
 import { flinkApiVersion } from "./versions";
@@ -11,6 +10,8 @@ export interface FlinkPipelineArgs {
     namespace: pulumi.Input<string>;
     /** The job image: Flink with the connector jars, the runner and the SQL (flink-sql/Dockerfile). */
     image: pulumi.Input<string>;
+    /** sha256 of the SQL the image carries, shown on the FlinkDeployment. */
+    sqlSha256: string;
     settings: FlinkSettings;
     mysql: { host: pulumi.Input<string>; port: number; cdcUser: string; cdcPassword: SecretKeyRef };
     catalog: { jdbcUrl: pulumi.Input<string>; user: string; password: SecretKeyRef };
@@ -41,33 +42,30 @@ export class FlinkPipeline extends pulumi.ComponentResource {
         super("lakehouse:index:FlinkPipeline", name, {}, opts);
         const s = args.settings;
         const w = args.warehouse;
-        this.sqlSha256 = crypto.createHash("sha256").update(pipelineSql()).digest("hex");
+        this.sqlSha256 = args.sqlSha256;
 
         const flinkDir = (sub: string) => pulumi.interpolate`s3://${w.bucket}/flink/${jobName}/${sub}`;
         const env = pipelineEnv<pulumi.Input<string>, SecretKeyRef>({
             checkpointIntervalSeconds: s.checkpointIntervalSeconds,
             mysql: { host: args.mysql.host, port: args.mysql.port, cdcUser: args.mysql.cdcUser, cdcPassword: args.mysql.cdcPassword },
             catalog: { jdbcUrl: args.catalog.jdbcUrl, user: args.catalog.user, password: args.catalog.password },
-            warehouse: { uri: w.bucket.apply(warehouseUri), endpoint: w.endpoint, region: w.region, pathStyle: w.pathStyle, accessKey: w.accessKey, secretKey: w.secretKey },
+            warehouse: { uri: w.bucket.apply(warehouseUri), endpoint: w.endpoint, region: w.region, pathStyle: w.pathStyle, credentials: w.credentials },
             cdcServerIds: cdcServerIdRanges(s.parallelism),
         });
         const containerEnv = [
             ...plainEnv(env.plain),
             ...Object.entries(env.secret).map(([k, ref]) => secretEnv(k, ref)),
-            // The S3 filesystem plugin (checkpoints, savepoints, HA) reads the AWS SDK's variables.
-            secretEnv("AWS_ACCESS_KEY_ID", w.accessKey),
-            secretEnv("AWS_SECRET_ACCESS_KEY", w.secretKey),
         ];
 
         const flinkConfiguration = pulumi.all([w.endpoint, flinkDir("checkpoints"), flinkDir("savepoints"), flinkDir("ha")]).apply(([endpoint, cp, sp, ha]) => ({
             "taskmanager.numberOfTaskSlots": String(s.taskSlots),
             "state.backend.type": "rocksdb",
-            "state.backend.incremental": "true",
+            "execution.checkpointing.incremental": "true",
             "execution.checkpointing.interval": `${s.checkpointIntervalSeconds} s`,
             "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
             "execution.checkpointing.num-retained": "3",
-            "state.checkpoints.dir": cp,
-            "state.savepoints.dir": sp,
+            "execution.checkpointing.dir": cp,
+            "execution.checkpointing.savepoint-dir": sp,
             "high-availability.type": "kubernetes",
             "high-availability.storageDir": ha,
             "restart-strategy.type": "exponential-delay",
@@ -130,7 +128,7 @@ export class FlinkPipeline extends pulumi.ComponentResource {
         this.uiService = new k8s.core.v1.Service(
             `${name}-ui`,
             {
-                metadata: { name: `${jobName}-ui`, namespace: args.namespace, labels: lbl.all },
+                metadata: { name: `${jobName}-ui`, namespace: args.namespace, labels: lbl.all, annotations: args.uiExposure?.annotations },
                 spec: {
                     type: args.uiExposure?.type ?? "ClusterIP",
                     selector: { app: jobName, component: "jobmanager", type: "flink-native-kubernetes" },

@@ -71,7 +71,8 @@ export interface PipelineSettings<P, S> {
     checkpointIntervalSeconds: number;
     mysql: { host: P; port: number; cdcUser: string; cdcPassword: S };
     catalog: { jdbcUrl: P; user: string; password: S };
-    warehouse: { uri: P; endpoint: P; region: P; pathStyle: boolean; accessKey: S; secretKey: S };
+    /** Static keys for MinIO; without them the AWS default chain (IRSA) applies. */
+    warehouse: { uri: P; endpoint: P; region: P; pathStyle: boolean; credentials?: { accessKey: S; secretKey: S } };
     cdcServerIds: { products: string; sales: string };
 }
 
@@ -99,8 +100,10 @@ export function pipelineEnv<P, S>(p: PipelineSettings<P, S>): { plain: Record<st
         secret: {
             MYSQL_CDC_PASSWORD: p.mysql.cdcPassword,
             ICEBERG_JDBC_PASSWORD: p.catalog.password,
-            S3_ACCESS_KEY: p.warehouse.accessKey,
-            S3_SECRET_KEY: p.warehouse.secretKey,
+            // Read by the AWS SDK's default chain: Iceberg's S3FileIO and the S3 checkpoint plugin alike.
+            ...(p.warehouse.credentials
+                ? { AWS_ACCESS_KEY_ID: p.warehouse.credentials.accessKey, AWS_SECRET_ACCESS_KEY: p.warehouse.credentials.secretKey }
+                : {}),
         },
     };
 }

@@ -12,9 +12,16 @@ SET 'execution.checkpointing.interval' = '${CHECKPOINT_INTERVAL}';
 SET 'execution.checkpointing.mode' = 'EXACTLY_ONCE';
 -- No state TTL: an expired aggregate would silently restart a product's totals from zero.
 SET 'table.exec.state.ttl' = '0 ms';
+-- Mini-batches fold many sales of one product into one update before it reaches the sink, so the
+-- upsert table gets one row (and one equality delete) per product per batch, not per sale.
+SET 'table.exec.mini-batch.enabled' = 'true';
+SET 'table.exec.mini-batch.allow-latency' = '1 s';
+SET 'table.exec.mini-batch.size' = '5000';
 
 -- Iceberg's JDBC catalog in MySQL (its own database), data files on S3 through S3FileIO.
--- V1 catalog tables are what Trino's JDBC catalog reads.
+-- V1 catalog tables are what Trino's JDBC catalog reads. S3 credentials come from the AWS SDK's
+-- default chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY from a Secret for MinIO, the pod's IAM
+-- role (IRSA) for an S3 bucket, so this file names none.
 CREATE CATALOG lakehouse WITH (
   'type' = 'iceberg',
   'catalog-impl' = 'org.apache.iceberg.jdbc.JdbcCatalog',
@@ -26,8 +33,6 @@ CREATE CATALOG lakehouse WITH (
   'io-impl' = 'org.apache.iceberg.aws.s3.S3FileIO',
   's3.endpoint' = '${S3_ENDPOINT}',
   's3.path-style-access' = '${S3_PATH_STYLE_ACCESS}',
-  's3.access-key-id' = '${S3_ACCESS_KEY}',
-  's3.secret-access-key' = '${S3_SECRET_KEY}',
   'client.region' = '${S3_REGION}'
 );
 

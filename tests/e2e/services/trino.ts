@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { Connection } from "mysql2/promise";
 import { BasicAuth, Trino } from "trino-client";
+import { warehouseUri } from "../../../components/objectStore";
 import { catalogEnv, renderIcebergCatalog, trinoCatalogName } from "../../../components/trinoCatalog";
 import { renderConfigProperties, renderJvmConfig, renderNodeProperties } from "../../../components/trinoServer";
 import { installTrino, javaHome, TrinoInstall } from "../harness/install";
@@ -113,10 +114,11 @@ export async function startTrino(o: TrinoOptions): Promise<TrinoService> {
     const catalogProperties = renderIcebergCatalog({
         catalogName: o.icebergCatalogName,
         jdbcUrl: o.mysql.jdbcUrl(o.mysql.databases.catalog),
-        warehouse: o.warehouse ?? `s3://${o.objectStore.bucket}/warehouse`,
+        warehouse: o.warehouse ?? warehouseUri(o.objectStore.bucket),
         s3Endpoint: o.objectStore.endpoint,
         s3Region: o.objectStore.region,
         s3PathStyle: true,
+        staticCredentials: true,
     });
     fs.writeFileSync(path.join(catalogDir, `${trinoCatalogName}.properties`), catalogProperties);
 

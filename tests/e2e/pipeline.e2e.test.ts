@@ -1,0 +1,205 @@
+import * as path from "path";
+import { createPool, Pool } from "mysql2/promise";
+import { repoRoot } from "../../components/versions";
+import { rng, Workload } from "../../generator/workload";
+import { percentile, probeFreshness } from "../../verify/freshness";
+import { binlogProblems, binlogSettings, cdcGrantProblems, grantsOf } from "../../verify/mysqlChecks";
+import { expectedSalesByProduct } from "../../verify/oracle";
+import { diffRows, SalesRow } from "../../verify/rows";
+import { headBucket } from "../../verify/s3";
+import { SupersetClient } from "../../verify/superset";
+import { lakeSalesByProduct } from "../../verify/trino";
+import { createRunDir, finishRunDir, RunDir } from "./harness/paths";
+import { run as runCommand, stopAll } from "./harness/proc";
+import { FlinkJob, startFlinkJob } from "./services/flink";
+import { MySqlService, startMySql } from "./services/mysql";
+import { ObjectStoreService, startObjectStore } from "./services/objectStore";
+import { startSuperset, SupersetService } from "./services/superset";
+import { startTrino, TrinoService } from "./services/trino";
+import { icebergCatalogName } from "../../components/flinkSql";
+
+/**
+ * The whole data path on one machine, with the program's own SQL, runner, jars, init scripts,
+ * bucket script, Trino catalog and Superset bootstrap, checked against the MySQL oracle.
+ */
+
+const checkpointIntervalSeconds = Number(process.env.E2E_CHECKPOINT_SECONDS ?? 2);
+const convergeTimeoutMs = 4 * 60_000;
+
+let runDir: RunDir;
+let mysql: MySqlService;
+let store: ObjectStoreService;
+let flink: FlinkJob;
+let trino: TrinoService;
+let superset: SupersetService;
+let oraclePool: Pool;
+let appPool: Pool;
+let failed = false;
+
+const log = (msg: string) => process.stdout.write(`[e2e] ${msg}\n`);
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Polls until the lake equals the oracle; returns how long it took, or fails with the last differences. */
+async function converge(what: string): Promise<{ ms: number; rows: SalesRow[] }> {
+    const t0 = Date.now();
+    let diffs: string[] = ["not compared yet"];
+    let expected: SalesRow[] = [];
+    while (Date.now() - t0 < convergeTimeoutMs) {
+        expected = await expectedSalesByProduct(oraclePool);
+        try {
+            diffs = diffRows(expected, await lakeSalesByProduct(trino.url));
+        } catch (e) {
+            diffs = [`Trino: ${(e as Error).message}`];
+        }
+        if (diffs.length === 0) {
+            log(`${what}: lake equals the oracle (${expected.length} products) after ${secs(Date.now() - t0)}`);
+            return { ms: Date.now() - t0, rows: expected };
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+    }
+    throw new Error(`${what}: lake differs from the oracle after ${secs(convergeTimeoutMs)}:\n  ${diffs.slice(0, 20).join("\n  ")}`);
+}
+
+/** Runs the data generator (generator/main.ts, as its Deployment does) for a fixed number of changes. */
+async function runGenerator(events: number, seed: number): Promise<Record<string, number>> {
+    const r = await runCommand(path.join(repoRoot, "node_modules", ".bin", "ts-node"), [path.join(repoRoot, "generator", "main.ts")], {
+        env: {
+            MYSQL_HOST: mysql.host,
+            MYSQL_PORT: String(mysql.port),
+            MYSQL_USER: mysql.users.app.name,
+            MYSQL_PASSWORD: mysql.users.app.password,
+            MYSQL_DATABASE: mysql.databases.app,
+            GENERATOR_PRODUCTS: "20",
+            GENERATOR_SALES_PER_SECOND: "100",
+            GENERATOR_UPDATE_RATIO: "0.3",
+            GENERATOR_DELETE_RATIO: "0.1",
+            GENERATOR_RENAME_RATIO: "0.05",
+            GENERATOR_MAX_EVENTS: String(events),
+            GENERATOR_SEED: String(seed),
+        },
+        logFile: path.join(runDir.logs, `generator-${seed}.log`),
+        timeoutMs: 5 * 60_000,
+    });
+    const m = /stopped after (\d+) changes (\{.*\})/.exec(r.stdout);
+    if (!m) throw new Error(`generator printed no summary:\n${r.stdout}\n${r.stderr}`);
+    return JSON.parse(m[2]);
+}
+
+beforeAll(async () => {
+    runDir = createRunDir();
+    log(`run dir ${runDir.root}`);
+    try {
+        [mysql, store] = await Promise.all([startMySql({ run: runDir }), startObjectStore({ run: runDir })]);
+        oraclePool = createPool({ host: mysql.host, port: mysql.port, user: "root", password: mysql.rootPassword, dateStrings: true, connectionLimit: 2 });
+        appPool = createPool({ host: mysql.host, port: mysql.port, user: mysql.users.app.name, password: mysql.users.app.password, database: mysql.databases.app, connectionLimit: 2 });
+
+        // The snapshot: products and a few thousand sales exist before the job starts.
+        const workload = new Workload(appPool, rng(42));
+        await workload.seedProducts(20);
+        await workload.insertSales(3000);
+
+        const t0 = Date.now();
+        flink = await startFlinkJob({ run: runDir, mysql, objectStore: store, checkpointIntervalSeconds });
+        log(`Flink job RUNNING ${secs(Date.now() - t0)} after start`);
+        trino = await startTrino({ run: runDir, mysql, objectStore: store, icebergCatalogName: icebergCatalogName() });
+        superset = await startSuperset({ run: runDir, mysql, trinoUri: `trino://admin@127.0.0.1:${trino.port}/iceberg` });
+    } catch (e) {
+        failed = true;
+        throw e;
+    }
+});
+
+afterAll(async () => {
+    await Promise.allSettled([oraclePool?.end(), appPool?.end()]);
+    await stopAll();
+    if (runDir) finishRunDir(runDir, failed);
+});
+
+function track<T>(fn: () => Promise<T>): () => Promise<T> {
+    return async () => {
+        try {
+            return await fn();
+        } catch (e) {
+            failed = true;
+            throw e;
+        }
+    };
+}
+
+test(
+    "the servers run with the program's settings: binlog, least-privilege CDC user, private bucket",
+    track(async () => {
+        expect(binlogProblems(await binlogSettings(oraclePool), false)).toEqual([]);
+        expect(cdcGrantProblems(await grantsOf(oraclePool, mysql.users.cdc.name))).toEqual([]);
+        expect(await headBucket(store.endpoint, store.region, store.bucket, store.accessKey, store.secretKey)).toBe(200);
+        expect(await headBucket(store.endpoint, store.region, "no-such-bucket", store.accessKey, store.secretKey)).toBe(404);
+    }),
+);
+
+test(
+    "snapshot: after the first commits the lake equals the oracle, every column of every row",
+    track(async () => {
+        const { rows } = await converge("snapshot");
+        expect(rows.length).toBe(20);
+        expect(rows.reduce((n, r) => n + Number(r.sale_count), 0)).toBe(3000);
+        const checkpoints = await flink.checkpoints();
+        expect(checkpoints.completed).toBeGreaterThan(0);
+    }),
+);
+
+test(
+    "streaming: inserts, updates of qty, price and product, deletes and renames all reach the lake",
+    track(async () => {
+        const counts = await runGenerator(600, 7);
+        log(`generator: ${JSON.stringify(counts)}`);
+        for (const kind of ["insert", "update-qty", "update-price", "update-product", "delete", "rename"]) {
+            expect(counts[kind] ?? 0).toBeGreaterThan(0);
+        }
+        await converge("streaming");
+    }),
+);
+
+test(
+    "restart: a crashed job resumes from its last checkpoint; totals neither reset nor double",
+    track(async () => {
+        const checkpoint = await flink.latestCheckpointPath();
+        expect(checkpoint).toMatch(/^s3:\/\//);
+        await runGenerator(100, 11);
+        await flink.kill();
+        // Changes made while the job is down must arrive once it is back.
+        await runGenerator(200, 13);
+        const restored = await flink.latestCheckpointPath();
+        flink = await startFlinkJob({ run: runDir, mysql, objectStore: store, checkpointIntervalSeconds, restoreFrom: restored });
+        await converge("after restart");
+    }),
+);
+
+test(
+    "Superset: lists the Trino Iceberg database and answers a query through it",
+    track(async () => {
+        const client = new SupersetClient(superset.url);
+        expect(await client.health()).toBe(true);
+        await client.login(superset.adminUser, superset.adminPassword);
+        const db = (await client.databases()).find((d) => d.database_name === "Trino Iceberg");
+        expect(db).toBeDefined();
+        expect(db!.backend).toBe("trino");
+        expect(await client.connectionUri(db!.id)).toBe(`trino://admin@127.0.0.1:${trino.port}/iceberg`);
+        const rows = await client.execute(db!.id, "SELECT product_id, sale_count FROM demo.sales_by_product ORDER BY product_id", "demo");
+        const lake = await lakeSalesByProduct(trino.url);
+        expect(rows.map((r) => [String(r.product_id), String(r.sale_count)])).toEqual(lake.map((r) => [r.product_id, r.sale_count]));
+    }),
+);
+
+test(
+    "freshness: commit-to-visible latency over 50 probes",
+    track(async () => {
+        const latencies = await probeFreshness({ pool: appPool, trinoUrl: trino.url, productId: 1, probes: 50, timeoutMs: 60_000 + 10 * checkpointIntervalSeconds * 1000 });
+        expect(latencies.length).toBe(50);
+        const p50 = percentile(latencies, 50);
+        const p95 = percentile(latencies, 95);
+        log(`freshness over ${latencies.length} probes with a ${checkpointIntervalSeconds} s checkpoint interval: p50 ${p50} ms, p95 ${p95} ms, max ${Math.max(...latencies)} ms`);
+        // Visibility waits for a checkpoint: nothing can be seen faster than the commit it needs.
+        expect(p50).toBeGreaterThan(0);
+        await converge("after the probes");
+    }),
+);
