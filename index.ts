@@ -1,40 +1,60 @@
 import * as path from "path";
+import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { hostUrl } from "./components/access";
 import { loadConfig } from "./components/config";
-import { serviceHost } from "./components/k8s";
 import { ContainerImage } from "./components/containerImage";
 import { DataGenerator } from "./components/dataGenerator";
 import { FlinkOperator } from "./components/flinkOperator";
 import { FlinkPipeline } from "./components/flinkPipeline";
-import { icebergCatalogName } from "./components/flinkSql";
+import { icebergCatalogName, pipelineSql } from "./components/flinkSql";
+import { serviceHost } from "./components/k8s";
 import { MySql } from "./components/mysql";
-import { ObjectStore } from "./components/objectStore";
+import { ObjectStore, S3Location } from "./components/objectStore";
+import { loadRelease, sha256 } from "./components/release";
+import { ExistingBucket } from "./components/s3Bucket";
 import { Superset, trinoDatabaseName } from "./components/superset";
 import { Trino } from "./components/trino";
 import * as versions from "./components/versions";
 
 // Fails here, before any resource is registered, if a setting is wrong.
 const cfg = loadConfig(pulumi.runtime.allConfig());
+const release = cfg.release ? loadRelease(cfg.release) : undefined;
 const root = versions.repoRoot;
 
 const provider = new k8s.Provider("k8s", { context: cfg.kubeContext });
-const ns = new k8s.core.v1.Namespace("namespace", { metadata: { name: cfg.namespace } }, { provider });
-const opts: pulumi.ComponentResourceOptions = { providers: { kubernetes: provider } };
+const providers: Record<string, pulumi.ProviderResource> = { kubernetes: provider };
+if (cfg.registry) {
+    providers.aws = new aws.Provider("aws", { region: cfg.registry.region as aws.Region });
+}
+const opts: pulumi.ComponentResourceOptions = { providers };
+// Stateful pieces (and the namespace that holds them) cannot be deleted by accident where it matters.
+const stateful: pulumi.ComponentResourceOptions = { ...opts, protect: cfg.protect };
+
+const ns = new k8s.core.v1.Namespace("namespace", { metadata: { name: cfg.namespace } }, { provider, protect: cfg.protect });
 const namespace = ns.metadata.name;
 
-const image = (name: string, context: string, buildArgs: Record<string, string>, extra: { dockerfile?: string; inputs?: string[] } = {}) =>
-    new ContainerImage(name, {
-        repository: `lakehouse/${name}`,
-        context,
-        buildArgs,
-        target: cfg.target,
-        kindClusterName: cfg.kindClusterName,
-        ...extra,
-    }).ref;
+const images: Record<string, pulumi.Output<string>> = {};
+const image = (name: string, context: string, buildArgs: Record<string, string>, extra: { dockerfile?: string; inputs?: string[] } = {}) => {
+    images[name] = new ContainerImage(
+        name,
+        {
+            image: name,
+            context,
+            buildArgs,
+            target: cfg.target,
+            kindClusterName: cfg.kindClusterName,
+            registry: cfg.registry,
+            pinned: release?.images[name],
+            ...extra,
+        },
+        opts,
+    ).ref;
+    return images[name];
+};
 
-const exposure = (nodePort: number) => ({ type: cfg.serviceType, nodePort });
+const exposure = (nodePort: number) => ({ type: cfg.serviceType, nodePort, annotations: cfg.serviceAnnotations });
 
 const mysql = new MySql(
     "mysql",
@@ -46,24 +66,38 @@ const mysql = new MySql(
         resources: cfg.mysql.resources,
         binlog: { serverId: cfg.mysql.serverId, binlogExpireSeconds: cfg.mysql.binlogExpireSeconds },
     },
-    opts,
+    stateful,
 );
 
-const store = new ObjectStore(
-    "minio",
-    {
-        namespace,
-        image: versions.minioImage,
-        clientImage: versions.minioClientImage,
-        storageClass: cfg.storageClass,
-        storageSize: cfg.objectStore.storageSize,
-        resources: cfg.objectStore.resources,
-        bucket: cfg.objectStore.bucket,
-        region: cfg.objectStore.region,
-        consoleExposure: exposure(cfg.nodePorts.minioConsole),
-    },
-    opts,
-);
+// The warehouse: MinIO in the cluster, or an existing S3 bucket; consumers see one S3Location.
+let warehouse: S3Location;
+let warehouseReady: pulumi.Resource[] = [];
+let minio: ObjectStore | undefined;
+if (cfg.objectStore.mode === "minio") {
+    minio = new ObjectStore(
+        "minio",
+        {
+            namespace,
+            image: versions.minioImage,
+            clientImage: versions.minioClientImage,
+            storageClass: cfg.storageClass,
+            storageSize: cfg.objectStore.storageSize,
+            resources: cfg.objectStore.resources,
+            bucket: cfg.objectStore.bucket,
+            region: cfg.objectStore.region,
+            consoleExposure: exposure(cfg.nodePorts.minioConsole),
+        },
+        stateful,
+    );
+    warehouse = minio.location;
+    warehouseReady = [minio.bucketJob];
+} else {
+    warehouse = new ExistingBucket(
+        "warehouse",
+        { bucket: cfg.objectStore.bucket, region: cfg.objectStore.region, roleArn: cfg.objectStore.roleArn, endpoint: cfg.objectStore.endpoint },
+        opts,
+    ).location;
+}
 
 const trino = new Trino(
     "trino",
@@ -78,7 +112,7 @@ const trino = new Trino(
         catalogJdbcUrl: mysql.jdbcUrl(mysql.databases.catalog),
         catalogUser: mysql.userName("catalog"),
         catalogPassword: mysql.passwordRef("catalog"),
-        warehouse: store.location,
+        warehouse,
         exposure: exposure(cfg.nodePorts.trino),
     },
     opts,
@@ -105,19 +139,25 @@ const superset = new Superset(
 
 // The operator runs in its own namespace and manages FlinkDeployments in the pipeline's.
 const operatorNs = new k8s.core.v1.Namespace("flink-operator-namespace", { metadata: { name: `${cfg.namespace}-flink-operator` } }, { provider });
-const operator = new FlinkOperator("flink-operator", { namespace: operatorNs.metadata.name, watchNamespaces: [namespace] }, opts);
+const operator = new FlinkOperator(
+    "flink-operator",
+    { namespace: operatorNs.metadata.name, watchNamespaces: [namespace], jobRoleArn: warehouse.roleArn },
+    opts,
+);
 
 const pipeline = new FlinkPipeline(
     "pipeline",
     {
         namespace,
         image: image("flink-job", path.join(root, "flink-sql"), { FLINK_VERSION: versions.flinkVersion() }),
+        // A promoted image carries the SQL it was built with; the annotation says which.
+        sqlSha256: release?.sqlSha256 ?? sha256(pipelineSql()),
         settings: cfg.flink,
         mysql: { host: mysql.host, port: mysql.port, cdcUser: mysql.userName("cdc"), cdcPassword: mysql.passwordRef("cdc") },
         catalog: { jdbcUrl: mysql.jdbcUrl(mysql.databases.catalog), user: mysql.userName("catalog"), password: mysql.passwordRef("catalog") },
-        warehouse: store.location,
+        warehouse,
         uiExposure: exposure(cfg.nodePorts.flinkUi),
-        dependsOn: [operator, mysql.statefulSet, store.bucketJob],
+        dependsOn: [operator, mysql.statefulSet, ...warehouseReady],
     },
     opts,
 );
@@ -138,14 +178,16 @@ new DataGenerator(
 
 export const target = cfg.target;
 export const kubeNamespace = namespace;
+/** What this stack runs; `npm run promote` pins these for the next environment. */
+export const imageRefs = images;
 export const mysqlEndpoint = pulumi.interpolate`${mysql.host}:${mysql.port}`;
 export const mysqlDatabases = mysql.databases;
 export const mysqlUsers = { cdc: mysql.userName("cdc"), catalog: mysql.userName("catalog"), app: mysql.userName("app"), superset: mysql.userName("superset") };
 export const mysqlCredentialsSecret = mysql.secretName;
-export const s3Endpoint = store.location.endpoint;
-export const s3Region = store.location.region;
-export const warehouseBucket = store.location.bucket;
-export const minioConsoleUrl = hostUrl(store.consoleService, store.consolePort, cfg.serviceType, cfg.nodePorts.minioConsole);
+export const s3Endpoint = warehouse.endpoint;
+export const s3Region = warehouse.region;
+export const warehouseBucket = warehouse.bucket;
+export const minioConsoleUrl = minio ? hostUrl(minio.consoleService, minio.consolePort, cfg.serviceType, cfg.nodePorts.minioConsole) : "none: the warehouse is an S3 bucket";
 export const trinoEndpoint = pulumi.interpolate`http://${trino.host}:${trino.port}`;
 export const trinoUrl = hostUrl(trino.service, trino.port, cfg.serviceType, cfg.nodePorts.trino);
 export const flinkJobName = pipeline.jobName;
@@ -156,10 +198,9 @@ export const supersetEndpoint = pulumi.interpolate`http://${superset.host}:${sup
 export const supersetUrl = hostUrl(superset.service, superset.port, cfg.serviceType, cfg.nodePorts.superset);
 export const supersetDatabase = trinoDatabaseName;
 export const supersetAdminUser = cfg.superset.adminUsername;
-/** Secret outputs: `pulumi stack output --show-secrets credentials`. */
+/** Secret outputs: `pulumi stack output credentials --show-secrets`. */
 export const credentials = pulumi.secret({
     supersetAdminPassword: superset.adminPassword,
     mysqlRootPassword: mysql.password("root"),
-    minioAccessKey: store.accessKey,
-    minioSecretKey: store.secretKey,
+    ...(minio ? { minioAccessKey: minio.accessKey, minioSecretKey: minio.secretKey } : {}),
 });

@@ -22,10 +22,23 @@ export interface MySqlSettings {
 }
 
 export interface ObjectStoreSettings {
+    /** `minio`: MinIO in the cluster. `s3`: an existing S3 bucket reached with IRSA (no keys). */
+    mode: "minio" | "s3";
     storageSize: string;
     resources: ResourceSpec;
     bucket: string;
     region: string;
+    /** s3 mode: the IAM role (IRSA) Flink and Trino assume to reach the bucket. */
+    roleArn: string;
+    /** s3 mode: the S3 endpoint; empty means the region's AWS endpoint. */
+    endpoint: string;
+}
+
+export interface RegistrySettings {
+    /** AWS region of the ECR registry. */
+    region: string;
+    /** Repositories are named `<repositoryPrefix>/<image>`. */
+    repositoryPrefix: string;
 }
 
 export interface TrinoSettings {
@@ -79,6 +92,8 @@ export interface LakehouseConfig {
     /** undefined: the cluster's default StorageClass. */
     storageClass?: string;
     serviceType: ServiceType;
+    /** Annotations on the UI Services, e.g. to make an AWS load balancer internal. */
+    serviceAnnotations: Record<string, string>;
     nodePorts: NodePorts;
     mysql: MySqlSettings;
     objectStore: ObjectStoreSettings;
@@ -86,6 +101,12 @@ export interface LakehouseConfig {
     superset: SupersetSettings;
     generator: GeneratorSettings;
     flink: FlinkSettings;
+    /** eks: where the program pushes the images it builds. */
+    registry?: RegistrySettings;
+    /** Pulumi `protect` on stateful resources (PVC-backed StatefulSets, Secrets, the bucket Job). */
+    protect: boolean;
+    /** A release pin (see scripts/promote.ts): deploy these images rather than what this checkout builds. */
+    release?: string;
 }
 
 const res = (reqCpu: string, reqMem: string, limCpu: string | undefined, limMem: string): ResourceSpec => ({
@@ -94,13 +115,14 @@ const res = (reqCpu: string, reqMem: string, limCpu: string | undefined, limMem:
 });
 
 /** Defaults sized for a laptop kind cluster; EKS stacks raise them in their stack file. */
-export const defaults: Omit<LakehouseConfig, "target" | "kubeContext" | "storageClass"> = {
+export const defaults: Omit<LakehouseConfig, "target" | "kubeContext" | "storageClass" | "registry" | "release"> = {
     namespace: "lakehouse",
     kindClusterName: "lakehouse",
     serviceType: "ClusterIP",
+    serviceAnnotations: {},
     nodePorts: { trino: 30080, superset: 30088, flinkUi: 30081, minioConsole: 30901 },
     mysql: { storageSize: "5Gi", resources: res("250m", "512Mi", undefined, "1Gi"), serverId: 1, binlogExpireSeconds: 7 * 24 * 3600 },
-    objectStore: { storageSize: "10Gi", resources: res("100m", "256Mi", undefined, "1Gi"), bucket: "warehouse", region: "us-east-1" },
+    objectStore: { mode: "minio", storageSize: "10Gi", resources: res("100m", "256Mi", undefined, "1Gi"), bucket: "warehouse", region: "us-east-1", roleArn: "", endpoint: "" },
     trino: {
         workers: 0,
         coordinatorResources: res("500m", "2Gi", undefined, "2Gi"),
@@ -125,7 +147,10 @@ export const defaults: Omit<LakehouseConfig, "target" | "kubeContext" | "storage
         taskManagerResources: { cpu: 1, memory: "2048m" },
         taskSlots: 2,
     },
+    protect: false,
 };
+
+const registryDefaults: RegistrySettings = { region: "", repositoryPrefix: "lakehouse" };
 
 /** One bad setting: the key as the user types it, what is wrong, and the command that fixes it. */
 export interface ConfigProblem {
@@ -153,6 +178,7 @@ const topLevelKeys = [
     "kindClusterName",
     "storageClass",
     "serviceType",
+    "serviceAnnotations",
     "nodePorts",
     "mysql",
     "objectStore",
@@ -160,6 +186,9 @@ const topLevelKeys = [
     "superset",
     "generator",
     "flink",
+    "registry",
+    "protect",
+    "release",
 ] as const;
 
 const quantityPattern = /^([0-9]+(\.[0-9]+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
@@ -205,11 +234,21 @@ export function parseConfig(raw: Raw): LakehouseConfig {
         binlogExpireSeconds: s.integer("binlogExpireSeconds", 3600, 90 * 24 * 3600),
     }));
     const objectStore = v.section("objectStore", defaults.objectStore, (s) => ({
+        mode: s.oneOf("mode", ["minio", "s3"]),
         storageSize: s.quantity("storageSize"),
         resources: s.resources("resources"),
         bucket: s.string("bucket", bucketPattern, "an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)"),
         region: s.string("region", /^[a-z0-9-]+$/, "an AWS region name like us-east-1"),
+        roleArn: s.string("roleArn", /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "an IAM role ARN like arn:aws:iam::123456789012:role/lakehouse-s3"),
+        endpoint: s.string("endpoint", /^https?:\/\/[^\s/]+$/, "an http(s) URL without a path"),
     }));
+    const registryGiven = raw[`${namespace}:registry`] !== undefined;
+    const registry = registryGiven
+        ? v.section("registry", registryDefaults, (s) => ({
+              region: s.string("region", /^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region name like eu-west-1"),
+              repositoryPrefix: s.string("repositoryPrefix", /^[a-z0-9][a-z0-9._/-]*$/, "an ECR repository prefix like lakehouse"),
+          }))
+        : undefined;
     const trino = v.section("trino", defaults.trino, (s) => ({
         workers: s.integer("workers", 0, 100),
         coordinatorResources: s.resources("coordinatorResources"),
@@ -246,6 +285,10 @@ export function parseConfig(raw: Raw): LakehouseConfig {
         minioConsole: s.integer("minioConsole", 30000, 32767),
     }));
 
+    const protect = v.flag("protect", defaults.protect);
+    const serviceAnnotations = v.stringMap("serviceAnnotations");
+    const release = v.optionalString("release");
+
     const config: LakehouseConfig = {
         target: target ?? "kind",
         namespace: v.string("namespace", defaults.namespace, dnsLabel, "a DNS label like 'lakehouse'"),
@@ -253,6 +296,7 @@ export function parseConfig(raw: Raw): LakehouseConfig {
         kindClusterName,
         storageClass: v.optionalString("storageClass"),
         serviceType: v.oneOf("serviceType", ["ClusterIP", "NodePort", "LoadBalancer"] as const, defaults.serviceType) ?? defaults.serviceType,
+        serviceAnnotations,
         nodePorts,
         mysql,
         objectStore,
@@ -260,7 +304,43 @@ export function parseConfig(raw: Raw): LakehouseConfig {
         superset,
         generator,
         flink,
+        registry,
+        protect,
+        release,
     };
+
+    const givenFields = (section: string): Record<string, unknown> => {
+        try {
+            const parsed = JSON.parse(raw[`${namespace}:${section}`] ?? "{}");
+            return typeof parsed === "object" && parsed !== null ? parsed : {};
+        } catch {
+            return {};
+        }
+    };
+    if (target === "eks" && registry === undefined) {
+        problems.push({
+            key: `${namespace}:registry`,
+            problem: "required when target is eks (the ECR registry the program pushes its images to)",
+            fix: `pulumi config set --path '${namespace}:registry.region' <aws-region>`,
+        });
+    }
+    if (registry && registry.region === "" ) {
+        problems.push({ key: `${namespace}:registry.region`, problem: "is required", fix: `pulumi config set --path '${namespace}:registry.region' <aws-region>` });
+    }
+    if (target === "kind" && registry !== undefined) {
+        problems.push({ key: `${namespace}:registry`, problem: "is used only on eks (kind loads images into the cluster)", fix: `pulumi config rm ${namespace}:registry` });
+    }
+    if (objectStore.mode === "s3") {
+        if (target === "kind") {
+            problems.push({ key: `${namespace}:objectStore.mode`, problem: "s3 needs IRSA, which only eks has", fix: `pulumi config set --path '${namespace}:objectStore.mode' minio` });
+        }
+        if (!("bucket" in givenFields("objectStore"))) {
+            problems.push({ key: `${namespace}:objectStore.bucket`, problem: "required when objectStore.mode is s3 (the existing bucket to use)", fix: `pulumi config set --path '${namespace}:objectStore.bucket' <bucket>` });
+        }
+        if (objectStore.roleArn === "") {
+            problems.push({ key: `${namespace}:objectStore.roleArn`, problem: "required when objectStore.mode is s3 (the IAM role Flink and Trino assume through IRSA)", fix: `pulumi config set --path '${namespace}:objectStore.roleArn' arn:aws:iam::<account>:role/<role>` });
+        }
+    }
 
     if (flink.parallelism > flink.taskSlots * 64) {
         problems.push({
@@ -288,6 +368,31 @@ class Validator {
 
     private report(key: string, problem: string, fix: string): void {
         this.problems.push({ key: `${namespace}:${key}`, problem, fix });
+    }
+
+    stringMap(key: string): Record<string, string> {
+        const text = this.get(key);
+        if (text === undefined) return {};
+        let parsed: unknown;
+        try {
+            parsed = JSON.parse(text);
+        } catch {
+            parsed = undefined;
+        }
+        const ok = typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) && Object.values(parsed).every((x) => typeof x === "string");
+        if (!ok) {
+            this.report(key, "must be a map of strings", `pulumi config set --path '${namespace}:${key}["<annotation>"]' <value>`);
+            return {};
+        }
+        return parsed as Record<string, string>;
+    }
+
+    flag(key: string, def: boolean): boolean {
+        const value = this.get(key);
+        if (value === undefined) return def;
+        if (value === "true" || value === "false") return value === "true";
+        this.report(key, `'${value}' is not true or false`, `pulumi config set ${namespace}:${key} ${def}`);
+        return def;
     }
 
     optionalString(key: string): string | undefined {

@@ -1,14 +1,15 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { Target } from "./config";
+import { RegistrySettings, Target } from "./config";
 
 export interface ContainerImageArgs {
-    /** Repository name, e.g. `lakehouse/flink-job`. */
-    repository: string;
+    /** Short image name, e.g. `flink-job`: the repository is `<prefix>/<name>`. */
+    image: string;
     /** Build context directory (absolute). */
     context: string;
     /** Dockerfile path relative to the context; defaults to `Dockerfile`. */
@@ -19,6 +20,10 @@ export interface ContainerImageArgs {
     target: Target;
     /** kind only: the cluster the image is loaded into. */
     kindClusterName?: string;
+    /** eks only: the ECR registry the image is pushed to. */
+    registry?: RegistrySettings;
+    /** A promoted image (`<repo>@sha256:...`): deploy it as it is, build nothing. */
+    pinned?: string;
 }
 
 /** Directories never part of an image's inputs (build outputs and caches). */
@@ -57,44 +62,61 @@ export function contentHash(context: string, buildArgs: Record<string, string> =
 }
 
 /**
- * An image built from this repository. On kind it is built into the local Docker engine and
- * loaded into the cluster's nodes (again whenever its content changes); pods use the exact tag
- * with `IfNotPresent`, so nothing is pulled from a registry.
+ * An image built from this repository. On kind it is built into the local Docker engine and loaded
+ * into the cluster's nodes (again whenever its content changes); pods use the exact tag with
+ * `IfNotPresent`, so nothing is pulled. On EKS it is pushed to an ECR repository the program owns
+ * and pods use its digest. A pinned (promoted) image is used as it is.
  */
 export class ContainerImage extends pulumi.ComponentResource {
-    /** The reference workloads use. */
+    /** The reference workloads use: a content-hash tag on kind, a digest on EKS. */
     readonly ref: pulumi.Output<string>;
 
     constructor(name: string, args: ContainerImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lakehouse:index:ContainerImage", name, {}, opts);
+        if (args.pinned) {
+            this.ref = pulumi.output(args.pinned);
+            this.registerOutputs({ ref: this.ref });
+            return;
+        }
         const buildArgs = args.buildArgs ?? {};
         const tag = contentHash(args.context, buildArgs, args.inputs);
-        const imageName = `${args.repository}:${tag}`;
-
-        const image = new docker.Image(
-            name,
-            {
-                imageName,
-                build: { context: args.context, dockerfile: path.join(args.context, args.dockerfile ?? "Dockerfile"), args: buildArgs, platform: "linux/amd64" },
-                skipPush: args.target === "kind",
-            },
-            { parent: this },
-        );
+        const build = { context: args.context, dockerfile: path.join(args.context, args.dockerfile ?? "Dockerfile"), args: buildArgs, platform: "linux/amd64" };
 
         if (args.target === "kind") {
             if (!args.kindClusterName) {
                 throw new Error(`ContainerImage ${name}: kindClusterName is required when target is kind`);
             }
+            const image = new docker.Image(name, { imageName: `lakehouse/${args.image}:${tag}`, build, skipPush: true }, { parent: this });
             const load = new command.local.Command(
                 `${name}-kind-load`,
-                {
-                    create: pulumi.interpolate`kind load docker-image ${image.imageName} --name ${args.kindClusterName}`,
-                    triggers: [image.repoDigest],
-                },
+                { create: pulumi.interpolate`kind load docker-image ${image.imageName} --name ${args.kindClusterName}`, triggers: [image.repoDigest] },
                 { parent: this },
             );
             this.ref = pulumi.all([image.imageName, load.stdout]).apply(([ref]) => ref);
         } else {
+            if (!args.registry) {
+                throw new Error(`ContainerImage ${name}: a registry is required when target is eks`);
+            }
+            // Tags are content hashes, so a tag never has to move: immutable tags keep it that way.
+            const repo = new aws.ecr.Repository(
+                name,
+                {
+                    name: `${args.registry.repositoryPrefix}/${args.image}`,
+                    imageTagMutability: "IMMUTABLE",
+                    imageScanningConfiguration: { scanOnPush: true },
+                },
+                { parent: this },
+            );
+            const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: repo.registryId }, { parent: this });
+            const image = new docker.Image(
+                name,
+                {
+                    imageName: pulumi.interpolate`${repo.repositoryUrl}:${tag}`,
+                    build,
+                    registry: { server: repo.repositoryUrl, username: auth.userName, password: pulumi.secret(auth.password) },
+                },
+                { parent: this },
+            );
             this.ref = image.repoDigest;
         }
         this.registerOutputs({ ref: this.ref });

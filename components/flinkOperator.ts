@@ -11,6 +11,8 @@ export interface FlinkOperatorArgs {
     /** Namespaces whose FlinkDeployments it manages (it gets RBAC and a `flink` account there). */
     watchNamespaces: pulumi.Input<string>[];
     version?: string;
+    /** IRSA: the IAM role the jobs' `flink` service account carries (to reach an S3 warehouse). */
+    jobRoleArn?: string;
 }
 
 export const operatorValuesFile = path.join(repoRoot, "charts", "flink-kubernetes-operator", "values.yaml");
@@ -41,6 +43,9 @@ export class FlinkOperator extends pulumi.ComponentResource {
                 values: {
                     ...values,
                     image: { ...values.image, tag: this.version },
+                    ...(args.jobRoleArn
+                        ? { jobServiceAccount: { ...values.jobServiceAccount, annotations: { ...values.jobServiceAccount?.annotations, "eks.amazonaws.com/role-arn": args.jobRoleArn } } }
+                        : {}),
                     watchNamespaces: args.watchNamespaces,
                 },
             },

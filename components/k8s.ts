@@ -47,6 +47,8 @@ export interface Exposure {
     type: ServiceType;
     /** Used only when type is NodePort (kind maps these ports to the host). */
     nodePort?: number;
+    /** On the Service, e.g. `service.beta.kubernetes.io/aws-load-balancer-scheme: internal`. */
+    annotations?: Record<string, string>;
 }
 
 export function servicePort(name: string, port: number, exposure?: Exposure): k8s.types.input.core.v1.ServicePort {

@@ -17,8 +17,10 @@ export interface S3Location {
     bucket: pulumi.Output<string>;
     /** MinIO and most S3-compatible stores need path-style requests. */
     pathStyle: boolean;
-    accessKey: SecretKeyRef;
-    secretKey: SecretKeyRef;
+    /** Static keys (MinIO); absent when pods reach the bucket through an IAM role instead. */
+    credentials?: { accessKey: SecretKeyRef; secretKey: SecretKeyRef };
+    /** IRSA: the IAM role pods assume; their service accounts carry it. */
+    roleArn?: string;
 }
 
 export interface ObjectStoreArgs {
@@ -79,7 +81,7 @@ export class ObjectStore extends pulumi.ComponentResource {
         this.consoleService = new k8s.core.v1.Service(
             `${name}-console`,
             {
-                metadata: meta("-console"),
+                metadata: { ...meta("-console"), annotations: args.consoleExposure?.annotations },
                 spec: { type: args.consoleExposure?.type ?? "ClusterIP", selector: lbl.selector, ports: [servicePort("console", this.consolePort, args.consoleExposure)] },
             },
             { parent: this },
@@ -186,8 +188,7 @@ export class ObjectStore extends pulumi.ComponentResource {
             region: pulumi.output(args.region),
             bucket,
             pathStyle: true,
-            accessKey: accessRef,
-            secretKey: secretRef,
+            credentials: { accessKey: accessRef, secretKey: secretRef },
         };
         this.registerOutputs({ endpoint, bucket, region: this.location.region, credentialsSecret: secret.metadata.name });
     }

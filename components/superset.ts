@@ -133,7 +133,7 @@ export class Superset extends pulumi.ComponentResource {
 
         this.service = new k8s.core.v1.Service(
             name,
-            { metadata: meta(""), spec: { type: args.exposure?.type ?? "ClusterIP", selector: lbl.selector, ports: [servicePort("http", this.port, args.exposure)] } },
+            { metadata: { ...meta(""), annotations: args.exposure?.annotations }, spec: { type: args.exposure?.type ?? "ClusterIP", selector: lbl.selector, ports: [servicePort("http", this.port, args.exposure)] } },
             { parent: this },
         );
         this.host = pulumi.all([serviceHost(this.service), deployment.status]).apply(([h]) => h);

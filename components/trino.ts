@@ -42,7 +42,7 @@ export class Trino extends pulumi.ComponentResource {
 
         this.service = new k8s.core.v1.Service(
             name,
-            { metadata: meta(""), spec: { type: args.exposure?.type ?? "ClusterIP", selector: coordLabels.selector, ports: [servicePort("http", this.port, args.exposure)] } },
+            { metadata: { ...meta(""), annotations: args.exposure?.annotations }, spec: { type: args.exposure?.type ?? "ClusterIP", selector: coordLabels.selector, ports: [servicePort("http", this.port, args.exposure)] } },
             { parent: this },
         );
         const discoveryUri = pulumi.interpolate`http://${serviceHost(this.service)}:${this.port}`;
@@ -57,14 +57,23 @@ export class Trino extends pulumi.ComponentResource {
                     s3Endpoint: endpoint,
                     s3Region: region,
                     s3PathStyle: args.warehouse.pathStyle,
+                    staticCredentials: args.warehouse.credentials !== undefined,
                 }),
             );
+        const creds = args.warehouse.credentials;
         const env = [
             { name: catalogEnv.jdbcUser, value: args.catalogUser },
             secretEnv(catalogEnv.jdbcPassword, args.catalogPassword),
-            secretEnv(catalogEnv.s3AccessKey, args.warehouse.accessKey),
-            secretEnv(catalogEnv.s3SecretKey, args.warehouse.secretKey),
+            ...(creds ? [secretEnv(catalogEnv.s3AccessKey, creds.accessKey), secretEnv(catalogEnv.s3SecretKey, creds.secretKey)] : []),
         ];
+        // IRSA: Trino's pods run as a service account that carries the bucket's IAM role.
+        const serviceAccount = args.warehouse.roleArn
+            ? new k8s.core.v1.ServiceAccount(
+                  name,
+                  { metadata: { ...meta(""), annotations: { "eks.amazonaws.com/role-arn": args.warehouse.roleArn } } },
+                  { parent: this },
+              ).metadata.name
+            : undefined;
 
         const role = (coordinator: boolean, spec = coordinator ? s.coordinatorResources : s.workerResources) => {
             const suffix = coordinator ? "-coordinator" : "-worker";
@@ -97,6 +106,7 @@ export class Trino extends pulumi.ComponentResource {
                             // A changed catalog or JVM config restarts the pods; Trino reads them only at start.
                             metadata: { labels: l.all, annotations: { "lakehouse/config-checksum": checksum } },
                             spec: {
+                                serviceAccountName: serviceAccount,
                                 securityContext: podSecurity(1000),
                                 containers: [
                                     {

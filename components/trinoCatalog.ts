@@ -24,6 +24,8 @@ export interface IcebergCatalogArgs {
     s3Region: string;
     /** MinIO and most S3-compatible stores need path-style; AWS S3 does not. */
     s3PathStyle: boolean;
+    /** Keys from the environment (MinIO); without them Trino uses the AWS default chain (IRSA). */
+    staticCredentials: boolean;
 }
 
 export function renderIcebergCatalog(a: IcebergCatalogArgs): string {
@@ -42,8 +44,9 @@ export function renderIcebergCatalog(a: IcebergCatalogArgs): string {
         ["s3.endpoint", a.s3Endpoint],
         ["s3.region", a.s3Region],
         ["s3.path-style-access", String(a.s3PathStyle)],
-        ["s3.aws-access-key", `\${ENV:${catalogEnv.s3AccessKey}}`],
-        ["s3.aws-secret-key", `\${ENV:${catalogEnv.s3SecretKey}}`],
     ];
+    if (a.staticCredentials) {
+        props.push(["s3.aws-access-key", `\${ENV:${catalogEnv.s3AccessKey}}`], ["s3.aws-secret-key", `\${ENV:${catalogEnv.s3SecretKey}}`]);
+    }
     return props.map(([k, v]) => `${k}=${v}`).join("\n") + "\n";
 }

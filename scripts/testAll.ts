@@ -58,9 +58,21 @@ function mavenSuite(suite: string, pom: string): void {
     tallies.push({ suite, passed, failed, skipped, ran: passed + failed > 0 });
 }
 
+/** A command that ends with its own `N passed, N failed` line (the workflow lint). */
+function summaryLineSuite(suite: string, cmd: string, args: string[]): void {
+    console.log(`\n== ${cmd} ${args.join(" ")}`);
+    const r = spawnSync(cmd, args, { cwd: repoRoot, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+    process.stdout.write(r.stdout ?? "");
+    const m = [...(r.stdout ?? "").matchAll(/^(\d+) passed, (\d+) failed$/gm)].pop();
+    const passed = m ? Number(m[1]) : 0;
+    const failed = (m ? Number(m[2]) : 0) || (r.status !== 0 ? 1 : 0);
+    tallies.push({ suite, passed, failed, skipped: 0, ran: m !== undefined });
+}
+
 const suites: Record<string, () => void> = {
     unit: () => jestSuite("unit (Pulumi mocks, config, schemas)", "jest.config.js"),
     runner: () => mavenSuite("SQL runner (Maven)", "flink-sql/runner/pom.xml"),
+    workflows: () => summaryLineSuite("workflows (actionlint)", path.join(repoRoot, "node_modules", ".bin", "ts-node"), ["scripts/lintWorkflows.ts"]),
     e2e: () => jestSuite("end-to-end pipeline", "tests/e2e/jest.config.js"),
 };
 

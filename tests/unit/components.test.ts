@@ -102,6 +102,7 @@ describe("Trino", () => {
             s3Endpoint: "http://minio.lakehouse.svc.cluster.local:9000",
             s3Region: "us-east-1",
             s3PathStyle: true,
+            staticCredentials: true,
         });
         expect(props).toBe(expected);
         const map = Object.fromEntries(props.trim().split("\n").map((l) => l.split(/=(.*)/s).slice(0, 2)));

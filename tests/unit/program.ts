@@ -1,4 +1,7 @@
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
 
 /**
  * Runs the Pulumi program (index.ts) under mocks with a given stack configuration and records every
@@ -11,6 +14,8 @@ export interface Recorded {
     inputs: Record<string, any>;
     /** URNs of the resources it depends on (explicit dependsOn and those of its inputs). */
     dependencies: string[];
+    /** Whether Pulumi will refuse to delete it. */
+    protect: boolean;
     urn?: string;
 }
 
@@ -43,6 +48,15 @@ export function one(run: ProgramRun, type: string, name: string): Recorded {
     return found;
 }
 
+/** A stack file's config as the Pulumi engine hands it to the program: strings, objects as JSON. */
+export function stackFileConfig(stack: string, overrides: Record<string, string> = {}): Record<string, string> {
+    const file = path.resolve(__dirname, "../..", `Pulumi.${stack}.yaml`);
+    const config = (YAML.parse(fs.readFileSync(file, "utf8"))?.config ?? {}) as Record<string, unknown>;
+    const raw: Record<string, string> = {};
+    for (const [k, v] of Object.entries(config)) raw[k] = typeof v === "string" ? v : JSON.stringify(v);
+    return { ...raw, ...overrides };
+}
+
 export async function runProgram(config: Record<string, string>, stack = "dev"): Promise<ProgramRun> {
     const resources: Recorded[] = [];
     const generatedSecrets: string[] = [];
@@ -62,13 +76,20 @@ export async function runProgram(config: Record<string, string>, stack = "dev"):
                 if (args.type === "docker:index/image:Image") {
                     state.repoDigest = `sha256:${args.name}`;
                 }
+                if (args.type === "aws:ecr/repository:Repository") {
+                    state.registryId = "123456789012";
+                    state.repositoryUrl = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/${args.inputs.name}`;
+                }
                 if (args.type === "command:local:Command") {
                     state.stdout = "";
                 }
-                resources.push({ type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), dependencies: dependencies.get(`${args.type}::${args.name}`) ?? [] });
+                resources.push({ type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), dependencies: registered.get(`${args.type}::${args.name}`)?.deps ?? [], protect: registered.get(`${args.type}::${args.name}`)?.protect ?? false });
                 return { id: `${args.name}_id`, state };
             },
             call(args: pulumi.runtime.MockCallArgs) {
+                if (args.token === "aws:ecr/getAuthorizationToken:getAuthorizationToken") {
+                    return { userName: "AWS", password: "ecr-token", proxyEndpoint: "https://123456789012.dkr.ecr.eu-west-1.amazonaws.com" };
+                }
                 return args.inputs;
             },
         },
@@ -79,11 +100,11 @@ export async function runProgram(config: Record<string, string>, stack = "dev"):
     pulumi.runtime.setAllConfig(config);
 
     // The mocks are not told about dependencies; the registration request carries them.
-    const dependencies = new Map<string, string[]>();
+    const registered = new Map<string, { deps: string[]; protect: boolean }>();
     const monitor = (pulumi.runtime as any).getMonitor();
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, callback: any) => {
-        dependencies.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList());
+        registered.set(`${req.getType()}::${req.getName()}`, { deps: req.getDependenciesList(), protect: req.getProtect() });
         return register(req, callback);
     };
 
