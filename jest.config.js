@@ -4,6 +4,4 @@ module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/tests/unit"],
   testTimeout: 60000,
-  // Pulumi keeps its runtime state on the global object; Jest's soft cleanup of globals only warns about it.
-  testEnvironmentOptions: { globalsCleanup: "off" },
 };

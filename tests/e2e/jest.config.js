@@ -8,5 +8,4 @@ module.exports = {
   maxWorkers: 1,
   // Cold installs (MinIO built from source, Superset's virtualenv, Trino) happen in beforeAll.
   testTimeout: 15 * 60 * 1000,
-  testEnvironmentOptions: { globalsCleanup: "off" },
 };
