@@ -63,3 +63,25 @@ export function servicePort(name: string, port: number, exposure?: Exposure): k8
 export function serviceHost(service: k8s.core.v1.Service): pulumi.Output<string> {
     return pulumi.interpolate`${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`;
 }
+
+/** One replica with one ReadWriteOnce data volume: how the platform runs each stateful server. */
+export function singleReplicaStatefulSetSpec(a: {
+    serviceName: pulumi.Input<string>;
+    labels: { all: Record<string, string>; selector: Record<string, string> };
+    pod: k8s.types.input.core.v1.PodSpec;
+    storageClass?: pulumi.Input<string>;
+    storageSize: pulumi.Input<string>;
+}): k8s.types.input.apps.v1.StatefulSetSpec {
+    return {
+        serviceName: a.serviceName,
+        replicas: 1,
+        selector: { matchLabels: a.labels.selector },
+        template: { metadata: { labels: a.labels.all }, spec: a.pod },
+        volumeClaimTemplates: [
+            {
+                metadata: { name: "data", labels: a.labels.all },
+                spec: { accessModes: ["ReadWriteOnce"], storageClassName: a.storageClass, resources: { requests: { storage: a.storageSize } } },
+            },
+        ],
+    };
+}

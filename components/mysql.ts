@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ResourceSpec } from "./config";
-import { containerSecurity, labels, podSecurity, resources, SecretKeyRef, secretEnv, serviceHost } from "./k8s";
+import { containerSecurity, labels, podSecurity, resources, SecretKeyRef, secretEnv, serviceHost, singleReplicaStatefulSetSpec } from "./k8s";
 import { BinlogSettings, databases, initScripts, rootPasswordEnv, serverArgs, UserRole, users } from "./mysqlServer";
 
 export interface MySqlArgs {
@@ -83,51 +83,39 @@ export class MySql extends pulumi.ComponentResource {
             name,
             {
                 metadata: meta(""),
-                spec: {
+                spec: singleReplicaStatefulSetSpec({
                     serviceName: headless.metadata.name,
-                    replicas: 1,
-                    selector: { matchLabels: lbl.selector },
-                    template: {
-                        metadata: { labels: lbl.all },
-                        spec: {
-                            // uid 999 is the image's mysql user; its entrypoint runs unprivileged when started so.
-                            securityContext: podSecurity(999),
-                            containers: [
-                                {
-                                    name: "mysql",
-                                    image: args.image,
-                                    args: serverArgs(args.binlog),
-                                    env,
-                                    ports: [{ name: "mysql", containerPort: this.port }],
-                                    resources: resources(args.resources),
-                                    securityContext: containerSecurity,
-                                    readinessProbe: { exec: { command: ping }, initialDelaySeconds: 10, periodSeconds: 5, timeoutSeconds: 5 },
-                                    livenessProbe: { exec: { command: ping }, initialDelaySeconds: 120, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
-                                    volumeMounts: [
-                                        { name: "data", mountPath: "/var/lib/mysql" },
-                                        { name: "initdb", mountPath: "/docker-entrypoint-initdb.d", readOnly: true },
-                                        { name: "run", mountPath: "/var/run/mysqld" },
-                                    ],
-                                },
-                            ],
-                            volumes: [
-                                // Executable, so the entrypoint runs 02-users.sh rather than sourcing it.
-                                { name: "initdb", configMap: { name: init.metadata.name, defaultMode: 0o755 } },
-                                { name: "run", emptyDir: {} },
-                            ],
-                        },
-                    },
-                    volumeClaimTemplates: [
-                        {
-                            metadata: { name: "data", labels: lbl.all },
-                            spec: {
-                                accessModes: ["ReadWriteOnce"],
-                                storageClassName: args.storageClass,
-                                resources: { requests: { storage: args.storageSize } },
+                    labels: lbl,
+                    storageClass: args.storageClass,
+                    storageSize: args.storageSize,
+                    pod: {
+                        // uid 999 is the image's mysql user; its entrypoint runs unprivileged when started so.
+                        securityContext: podSecurity(999),
+                        containers: [
+                            {
+                                name: "mysql",
+                                image: args.image,
+                                args: serverArgs(args.binlog),
+                                env,
+                                ports: [{ name: "mysql", containerPort: this.port }],
+                                resources: resources(args.resources),
+                                securityContext: containerSecurity,
+                                readinessProbe: { exec: { command: ping }, initialDelaySeconds: 10, periodSeconds: 5, timeoutSeconds: 5 },
+                                livenessProbe: { exec: { command: ping }, initialDelaySeconds: 120, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+                                volumeMounts: [
+                                    { name: "data", mountPath: "/var/lib/mysql" },
+                                    { name: "initdb", mountPath: "/docker-entrypoint-initdb.d", readOnly: true },
+                                    { name: "run", mountPath: "/var/run/mysqld" },
+                                ],
                             },
-                        },
-                    ],
-                },
+                        ],
+                        volumes: [
+                            // Executable, so the entrypoint runs 02-users.sh rather than sourcing it.
+                            { name: "initdb", configMap: { name: init.metadata.name, defaultMode: 0o755 } },
+                            { name: "run", emptyDir: {} },
+                        ],
+                    },
+                }),
             },
             { parent: this },
         );

@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ResourceSpec } from "./config";
-import { containerSecurity, Exposure, labels, plainEnv, podSecurity, resources, SecretKeyRef, secretEnv, serviceHost, servicePort } from "./k8s";
+import { containerSecurity, Exposure, labels, plainEnv, podSecurity, resources, SecretKeyRef, secretEnv, serviceHost, servicePort, singleReplicaStatefulSetSpec } from "./k8s";
 import { repoRoot } from "./versions";
 
 /**
@@ -96,40 +96,32 @@ export class ObjectStore extends pulumi.ComponentResource {
             name,
             {
                 metadata: meta(""),
-                spec: {
+                spec: singleReplicaStatefulSetSpec({
                     serviceName: headless.metadata.name,
-                    replicas: 1,
-                    selector: { matchLabels: lbl.selector },
-                    template: {
-                        metadata: { labels: lbl.all },
-                        spec: {
-                            securityContext: podSecurity(1000),
-                            containers: [
-                                {
-                                    name: "minio",
-                                    image: args.image,
-                                    args: ["server", "/data", "--address", `:${this.apiPort}`, "--console-address", `:${this.consolePort}`],
-                                    env: [secretEnv("MINIO_ROOT_USER", accessRef), secretEnv("MINIO_ROOT_PASSWORD", secretRef), ...plainEnv({ MINIO_REGION: args.region })],
-                                    ports: [
-                                        { name: "s3", containerPort: this.apiPort },
-                                        { name: "console", containerPort: this.consolePort },
-                                    ],
-                                    resources: resources(args.resources),
-                                    securityContext: containerSecurity,
-                                    readinessProbe: { httpGet: { path: "/minio/health/ready", port: this.apiPort }, periodSeconds: 5 },
-                                    livenessProbe: { httpGet: { path: "/minio/health/live", port: this.apiPort }, initialDelaySeconds: 20, periodSeconds: 20 },
-                                    volumeMounts: [{ name: "data", mountPath: "/data" }],
-                                },
-                            ],
-                        },
+                    labels: lbl,
+                    storageClass: args.storageClass,
+                    storageSize: args.storageSize,
+                    pod: {
+                        securityContext: podSecurity(1000),
+                        containers: [
+                            {
+                                name: "minio",
+                                image: args.image,
+                                args: ["server", "/data", "--address", `:${this.apiPort}`, "--console-address", `:${this.consolePort}`],
+                                env: [secretEnv("MINIO_ROOT_USER", accessRef), secretEnv("MINIO_ROOT_PASSWORD", secretRef), ...plainEnv({ MINIO_REGION: args.region })],
+                                ports: [
+                                    { name: "s3", containerPort: this.apiPort },
+                                    { name: "console", containerPort: this.consolePort },
+                                ],
+                                resources: resources(args.resources),
+                                securityContext: containerSecurity,
+                                readinessProbe: { httpGet: { path: "/minio/health/ready", port: this.apiPort }, periodSeconds: 5 },
+                                livenessProbe: { httpGet: { path: "/minio/health/live", port: this.apiPort }, initialDelaySeconds: 20, periodSeconds: 20 },
+                                volumeMounts: [{ name: "data", mountPath: "/data" }],
+                            },
+                        ],
                     },
-                    volumeClaimTemplates: [
-                        {
-                            metadata: { name: "data", labels: lbl.all },
-                            spec: { accessModes: ["ReadWriteOnce"], storageClassName: args.storageClass, resources: { requests: { storage: args.storageSize } } },
-                        },
-                    ],
-                },
+                }),
             },
             { parent: this },
         );

@@ -133,3 +133,11 @@ function unwrapSecrets(value: any): any {
     }
     return value;
 }
+
+/** Every string anywhere inside a value: where to look for a leaked secret. */
+export function strings(value: unknown, out: string[] = []): string[] {
+    if (typeof value === "string") out.push(value);
+    else if (Array.isArray(value)) value.forEach((v) => strings(v, out));
+    else if (value && typeof value === "object") Object.values(value).forEach((v) => strings(v, out));
+    return out;
+}

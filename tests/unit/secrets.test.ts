@@ -1,4 +1,4 @@
-import { k8sKind, ProgramRun, runProgram } from "./program";
+import { k8sKind, ProgramRun, runProgram, strings } from "./program";
 
 /** No generated password or key may appear anywhere but a Secret or a secret output. */
 
@@ -7,13 +7,6 @@ let run: ProgramRun;
 beforeAll(async () => {
     run = await runProgram({ "lakehouse:target": "kind" });
 });
-
-function strings(value: unknown, out: string[] = []): string[] {
-    if (typeof value === "string") out.push(value);
-    else if (Array.isArray(value)) value.forEach((v) => strings(v, out));
-    else if (value && typeof value === "object") Object.values(value).forEach((v) => strings(v, out));
-    return out;
-}
 
 test("the mocks generated the secrets the program uses", () => {
     // mysql: root + 4 roles; minio: access + secret key; superset: secret key + admin password

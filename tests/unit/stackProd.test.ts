@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { byType, k8sKind, one, ProgramRun, runProgram, stackFileConfig } from "./program";
+import { byType, k8sKind, one, ProgramRun, runProgram, stackFileConfig, strings } from "./program";
 
 /** The prod stack (Pulumi.prod.yaml), with a release pin from tests/unit/fixtures. */
 
@@ -11,13 +11,6 @@ let run: ProgramRun;
 beforeAll(async () => {
     run = await runProgram(stackFileConfig("prod", { "lakehouse:release": fixture }), "prod");
 });
-
-function strings(value: unknown, out: string[] = []): string[] {
-    if (typeof value === "string") out.push(value);
-    else if (Array.isArray(value)) value.forEach((v) => strings(v, out));
-    else if (value && typeof value === "object") Object.values(value).forEach((v) => strings(v, out));
-    return out;
-}
 
 test("deploys exactly the promoted image digests and builds nothing", () => {
     expect(byType(run, "docker:index/image:Image")).toHaveLength(0);
