@@ -327,10 +327,17 @@ export async function mvnDependency(goal: "copy" | "unpack", artifact: string, o
         throw new Error("Maven (mvn) is needed to fetch Trino and the MySQL JDBC driver; apt-get install -y maven");
     }
     ensureDir(outputDirectory);
-    await run(mvn, ["-B", "-q", `${dependencyPlugin}:${goal}`, `-Dartifact=${artifact}`, `-DoutputDirectory=${outputDirectory}`], {
-        cwd: os.tmpdir(),
-        timeoutMs: 30 * 60_000,
-    });
+    // Outside a project the plugin keeps "already unpacked" markers under ./target: a fresh working
+    // directory per call keeps an old marker from silently skipping the unpack.
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-mvn-"));
+    try {
+        await run(mvn, ["-B", "-q", `${dependencyPlugin}:${goal}`, `-Dartifact=${artifact}`, `-DoutputDirectory=${outputDirectory}`], {
+            cwd,
+            timeoutMs: 30 * 60_000,
+        });
+    } finally {
+        fs.rmSync(cwd, { recursive: true, force: true });
+    }
 }
 
 /**
