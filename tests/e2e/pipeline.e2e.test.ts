@@ -16,7 +16,8 @@ import { MySqlService, startMySql } from "./services/mysql";
 import { ObjectStoreService, startObjectStore } from "./services/objectStore";
 import { startSuperset, SupersetService } from "./services/superset";
 import { startTrino, TrinoService } from "./services/trino";
-import { icebergCatalogName } from "../../components/flinkSql";
+import { icebergCatalogName, pipelineJobName } from "../../components/flinkSql";
+import { verifyStack } from "../../verify/stack";
 
 /**
  * The whole data path on one machine, with the program's own SQL, runner, jars, init scripts,
@@ -187,6 +188,25 @@ test(
         const rows = await client.execute(db!.id, "SELECT product_id, sale_count FROM demo.sales_by_product ORDER BY product_id", "demo");
         const lake = await lakeSalesByProduct(trino.url);
         expect(rows.map((r) => [String(r.product_id), String(r.sale_count)])).toEqual(lake.map((r) => [r.product_id, r.sale_count]));
+    }),
+);
+
+test(
+    "npm run verify's checks (verify/stack.ts) all pass against the running pipeline",
+    track(async () => {
+        const results = await verifyStack({
+            mysql: { host: mysql.host, port: mysql.port, user: "root", password: mysql.rootPassword, cdcUser: mysql.users.cdc.name, gtid: false },
+            s3: { endpoint: store.endpoint, region: store.region, bucket: store.bucket, accessKey: store.accessKey, secretKey: store.secretKey },
+            flinkRestUrl: flink.restUrl,
+            flinkJobName: pipelineJobName(),
+            checkpointIntervalSeconds,
+            trinoUrl: trino.url,
+            superset: { url: superset.url, user: superset.adminUser, password: superset.adminPassword, database: superset.databaseName },
+            convergeTimeoutMs: 60_000,
+        });
+        for (const r of results) log(`verify: ${r.ok ? "PASS" : "FAIL"} ${r.name}: ${r.detail}`);
+        expect(results.filter((r) => !r.ok)).toEqual([]);
+        expect(results.length).toBe(7);
     }),
 );
 

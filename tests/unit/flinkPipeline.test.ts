@@ -1,14 +1,12 @@
 import * as fs from "fs";
 import * as path from "path";
-import Ajv from "ajv";
-import * as YAML from "yaml";
 import { cdcServerIdRanges, icebergCatalogName, imagePipelineSql, imageRunnerJar, pipelineJobName, pipelineSql, requiredEnv } from "../../components/flinkSql";
 import * as versions from "../../components/versions";
+import { crdValidator } from "./crd";
 import { one, ProgramRun, Recorded, runProgram } from "./program";
 
 /** The FlinkDeployment as the program renders it, checked against the operator's real CRD. */
 
-const crdFile = path.resolve(__dirname, "../../../shared/schemas/flinkdeployments.flink.apache.org-v1.yml");
 let run: ProgramRun;
 let fd: Recorded;
 
@@ -20,33 +18,6 @@ beforeAll(async () => {
     });
     fd = one(run, "kubernetes:flink.apache.org/v1beta1:FlinkDeployment", "pipeline");
 });
-
-/**
- * The CRD's schema, made strict the way the API server's strict field validation is: an object
- * that lists its properties accepts no others unless it preserves unknown fields.
- */
-function strictSchema(schema: any): any {
-    if (Array.isArray(schema)) return schema.map(strictSchema);
-    if (!schema || typeof schema !== "object") return schema;
-    const out: any = {};
-    for (const [k, v] of Object.entries(schema)) out[k] = k === "enum" || k === "required" ? v : strictSchema(v);
-    if (out.properties && !out["x-kubernetes-preserve-unknown-fields"] && out.additionalProperties === undefined) {
-        out.additionalProperties = false;
-    }
-    return out;
-}
-
-function crdValidator() {
-    const crd = YAML.parse(fs.readFileSync(crdFile, "utf8"));
-    const version = crd.spec.versions.find((v: any) => v.name === "v1beta1");
-    const ajv = new Ajv({ strict: false, allErrors: true });
-    ajv.addKeyword("x-kubernetes-preserve-unknown-fields");
-    ajv.addKeyword("x-kubernetes-int-or-string");
-    const schema = strictSchema(version.schema.openAPIV3Schema);
-    // apiVersion, kind and metadata are the API server's own, not listed in a CRD's schema.
-    delete schema.additionalProperties;
-    return ajv.compile(schema);
-}
 
 test("validates against the FlinkDeployment CRD of operator 1.15.0", () => {
     const validate = crdValidator();

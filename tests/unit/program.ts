@@ -141,3 +141,36 @@ export function strings(value: unknown, out: string[] = []): string[] {
     else if (value && typeof value === "object") Object.values(value).forEach((v) => strings(v, out));
     return out;
 }
+
+/**
+ * Validates every built-in Kubernetes object of a run against the Kubernetes API schemas
+ * (kubernetes-models' OpenAPI validators); returns one line per failure.
+ */
+export function k8sSchemaFailures(run: ProgramRun): string[] {
+    const failures: string[] = [];
+    for (const r of run.resources.filter((x) => k8sKind(x.type) && !x.type.startsWith("kubernetes:flink.apache.org"))) {
+        const { apiVersion, kind } = k8sKind(r.type)!;
+        const Model = k8sModel(apiVersion, kind);
+        if (!Model) {
+            failures.push(`${kind} ${r.name}: no schema for ${apiVersion}`);
+            continue;
+        }
+        try {
+            new Model({ ...r.inputs, apiVersion, kind }).validate();
+        } catch (e) {
+            failures.push(`${kind} ${r.name}: ${(e as Error).message}`);
+        }
+    }
+    return failures;
+}
+
+export function k8sModel(apiVersion: string, kind: string): (new (data: object) => { validate(): void }) | undefined {
+    const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
+    const dir = group === "" ? version : `${group}/${version}`;
+    try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        return require(`kubernetes-models/${dir}/${kind}`)[kind];
+    } catch {
+        return undefined;
+    }
+}

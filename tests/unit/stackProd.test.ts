@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
-import { byType, k8sKind, one, ProgramRun, runProgram, stackFileConfig, strings } from "./program";
+import { flinkDeploymentFailures } from "./crd";
+import { byType, k8sKind, k8sSchemaFailures, one, ProgramRun, runProgram, stackFileConfig, strings } from "./program";
 
 /** The prod stack (Pulumi.prod.yaml), with a release pin from tests/unit/fixtures. */
 
@@ -10,6 +11,11 @@ let run: ProgramRun;
 
 beforeAll(async () => {
     run = await runProgram(stackFileConfig("prod", { "lakehouse:release": fixture }), "prod");
+});
+
+test("every Kubernetes object validates against the Kubernetes API schemas, the FlinkDeployment against its CRD", () => {
+    expect(k8sSchemaFailures(run)).toEqual([]);
+    expect(flinkDeploymentFailures(run)).toEqual([]);
 });
 
 test("deploys exactly the promoted image digests and builds nothing", () => {

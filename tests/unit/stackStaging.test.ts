@@ -1,4 +1,5 @@
-import { byType, one, ProgramRun, runProgram, stackFileConfig } from "./program";
+import { flinkDeploymentFailures } from "./crd";
+import { byType, k8sSchemaFailures, one, ProgramRun, runProgram, stackFileConfig } from "./program";
 
 /** The staging stack (Pulumi.staging.yaml) as the program renders it. */
 
@@ -6,6 +7,11 @@ let run: ProgramRun;
 
 beforeAll(async () => {
     run = await runProgram(stackFileConfig("staging"), "staging");
+});
+
+test("every Kubernetes object validates against the Kubernetes API schemas, the FlinkDeployment against its CRD", () => {
+    expect(k8sSchemaFailures(run)).toEqual([]);
+    expect(flinkDeploymentFailures(run)).toEqual([]);
 });
 
 test("deploys to the configured EKS context", () => {
