@@ -197,6 +197,16 @@ export const flinkUiUrl = hostUrl(pipeline.uiService, pipeline.uiPort, cfg.servi
 export const supersetEndpoint = pulumi.interpolate`http://${superset.host}:${superset.port}`;
 export const supersetUrl = hostUrl(superset.service, superset.port, cfg.serviceType, cfg.nodePorts.superset);
 export const supersetDatabase = trinoDatabaseName;
+/** From the host, whatever the exposure: e.g. MySQL on localhost:3306 for a SQL client. */
+const forward = (service: k8s.core.v1.Service, port: number) =>
+    pulumi.interpolate`kubectl${cfg.kubeContext ? ` --context ${cfg.kubeContext}` : ""} -n ${service.metadata.namespace} port-forward svc/${service.metadata.name} ${port}:${port}`;
+export const portForwards = {
+    mysql: forward(mysql.service, mysql.port),
+    ...(minio ? { s3: forward(minio.service, minio.apiPort) } : {}),
+    trino: forward(trino.service, trino.port),
+    superset: forward(superset.service, superset.port),
+    flink: forward(pipeline.uiService, pipeline.uiPort),
+};
 export const supersetAdminUser = cfg.superset.adminUsername;
 /** Secret outputs: `pulumi stack output credentials --show-secrets`. */
 export const credentials = pulumi.secret({

@@ -14,15 +14,15 @@ import { repoRoot } from "../components/versions";
 export const pulumiBin = path.join(repoRoot, "node_modules", ".bin", "pulumi");
 export const stateDir = path.join(repoRoot, ".pulumi-state");
 
-export function pulumiEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function pulumiEnv(base: NodeJS.ProcessEnv = process.env, dir: string = stateDir): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = { ...base, PULUMI_SKIP_UPDATE_CHECK: "true" };
     if (!env.PULUMI_BACKEND_URL) {
-        fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-        env.PULUMI_BACKEND_URL = `file://${stateDir}`;
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        env.PULUMI_BACKEND_URL = `file://${dir}`;
     }
     if (env.PULUMI_CONFIG_PASSPHRASE === undefined && env.PULUMI_CONFIG_PASSPHRASE_FILE === undefined) {
-        fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-        const passFile = path.join(stateDir, "passphrase");
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        const passFile = path.join(dir, "passphrase");
         if (!fs.existsSync(passFile)) fs.writeFileSync(passFile, crypto.randomBytes(24).toString("base64url"), { mode: 0o600 });
         env.PULUMI_CONFIG_PASSPHRASE_FILE = passFile;
     }

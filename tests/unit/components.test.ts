@@ -216,6 +216,16 @@ describe("stack outputs", () => {
         });
     });
 
+    test("every Service can be reached from the host with the printed port-forward", () => {
+        expect(run.outputs.portForwards).toEqual({
+            mysql: "kubectl --context kind-lakehouse -n lakehouse port-forward svc/mysql 3306:3306",
+            s3: "kubectl --context kind-lakehouse -n lakehouse port-forward svc/minio 9000:9000",
+            trino: "kubectl --context kind-lakehouse -n lakehouse port-forward svc/trino 8080:8080",
+            superset: "kubectl --context kind-lakehouse -n lakehouse port-forward svc/superset 8088:8088",
+            flink: "kubectl --context kind-lakehouse -n lakehouse port-forward svc/sales-by-product-ui 8081:8081",
+        });
+    });
+
     test("credentials are exported only as a secret", () => {
         expect(run.secretOutputs).toEqual(new Set(["credentials"]));
         expect(Object.keys(run.outputs.credentials as object).sort()).toEqual(["minioAccessKey", "minioSecretKey", "mysqlRootPassword", "supersetAdminPassword"]);
