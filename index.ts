@@ -15,6 +15,7 @@ import { ObjectStore, S3Location } from "./components/objectStore";
 import { loadRelease, sha256 } from "./components/release";
 import { ExistingBucket } from "./components/s3Bucket";
 import { Superset, trinoDatabaseName } from "./components/superset";
+import { TableMaintenance } from "./components/tableMaintenance";
 import { Trino } from "./components/trino";
 import * as versions from "./components/versions";
 
@@ -134,6 +135,12 @@ const superset = new Superset(
         trinoUri: trino.sqlalchemyUri,
         exposure: exposure(cfg.nodePorts.superset),
     },
+    opts,
+);
+
+new TableMaintenance(
+    "table-maintenance",
+    { namespace, image: images.trino, trinoUrl: pulumi.interpolate`http://${trino.host}:${trino.port}`, schedule: cfg.maintenanceSchedule },
     opts,
 );
 

@@ -107,6 +107,8 @@ export interface LakehouseConfig {
     protect: boolean;
     /** A release pin (see scripts/promote.ts): deploy these images rather than what this checkout builds. */
     release?: string;
+    /** Cron schedule of the table maintenance (trino/maintenance.sql). */
+    maintenanceSchedule: string;
 }
 
 const res = (reqCpu: string, reqMem: string, limCpu: string | undefined, limMem: string): ResourceSpec => ({
@@ -148,6 +150,7 @@ export const defaults: Omit<LakehouseConfig, "target" | "kubeContext" | "storage
         taskSlots: 2,
     },
     protect: false,
+    maintenanceSchedule: "17 * * * *",
 };
 
 const registryDefaults: RegistrySettings = { region: "", repositoryPrefix: "lakehouse" };
@@ -189,6 +192,7 @@ const topLevelKeys = [
     "registry",
     "protect",
     "release",
+    "maintenanceSchedule",
 ] as const;
 
 const quantityPattern = /^([0-9]+(\.[0-9]+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
@@ -307,6 +311,7 @@ export function parseConfig(raw: Raw): LakehouseConfig {
         registry,
         protect,
         release,
+        maintenanceSchedule: v.string("maintenanceSchedule", defaults.maintenanceSchedule, /^(\S+\s+){4}\S+$/, "a five-field cron schedule like '17 * * * *'"),
     };
 
     const givenFields = (section: string): Record<string, unknown> => {

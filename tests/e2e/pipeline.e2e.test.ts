@@ -3,6 +3,7 @@ import { createPool, Pool } from "mysql2/promise";
 import { repoRoot } from "../../components/versions";
 import { rng, Workload } from "../../generator/workload";
 import { percentile, probeFreshness } from "../../verify/freshness";
+import { fileCounts, runMaintenance } from "../../verify/maintenance";
 import { binlogProblems, binlogSettings, cdcGrantProblems, grantsOf } from "../../verify/mysqlChecks";
 import { expectedSalesByProduct } from "../../verify/oracle";
 import { diffRows, SalesRow } from "../../verify/rows";
@@ -188,6 +189,21 @@ test(
         const rows = await client.execute(db!.id, "SELECT product_id, sale_count FROM demo.sales_by_product ORDER BY product_id", "demo");
         const lake = await lakeSalesByProduct(trino.url);
         expect(rows.map((r) => [String(r.product_id), String(r.sale_count)])).toEqual(lake.map((r) => [r.product_id, r.sale_count]));
+    }),
+);
+
+test(
+    "maintenance: trino/maintenance.sql compacts the table while the job streams, and the lake stays equal to the oracle",
+    track(async () => {
+        const before = await fileCounts(trino.url);
+        const generator = runGenerator(300, 17);
+        const runs = await runMaintenance(trino.url);
+        log(`maintenance: ${runs.map((r) => `${r.statement.split(" EXECUTE ")[1].split("(")[0]} in ${r.tries} tries`).join(", ")}`);
+        await generator;
+        await converge("after maintenance");
+        const after = await fileCounts(trino.url);
+        log(`maintenance: files before ${JSON.stringify(before)}, after ${JSON.stringify(after)}`);
+        expect(after.data + after.deletes).toBeLessThan(before.data + before.deletes);
     }),
 );
 

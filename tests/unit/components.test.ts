@@ -1,3 +1,4 @@
+import { maintenanceStatements } from "../../components/tableMaintenance";
 import { renderIcebergCatalog } from "../../components/trinoCatalog";
 import * as versions from "../../components/versions";
 import { byType, one, ProgramRun, runProgram } from "./program";
@@ -165,6 +166,24 @@ describe("Superset", () => {
         const c = container(one(run, "kubernetes:apps/v1:Deployment", "superset"));
         expect(c.readinessProbe.httpGet.path).toBe("/health");
         expect(one(run, "docker:index/image:Image", "superset").inputs.build.args).toEqual({ SUPERSET_VERSION: versions.supersetVersion() });
+    });
+});
+
+describe("TableMaintenance", () => {
+    test("a CronJob runs trino/maintenance.sql with the Trino CLI against the Trino Service, never overlapping itself", () => {
+        const cron = one(run, "kubernetes:batch/v1:CronJob", "table-maintenance");
+        expect(cron.inputs.spec.schedule).toBe("17 * * * *");
+        expect(cron.inputs.spec.concurrencyPolicy).toBe("Forbid");
+        const c = cron.inputs.spec.jobTemplate.spec.template.spec.containers[0];
+        expect(c.image).toBe(one(run, "docker:index/image:Image", "trino").inputs.imageName);
+        expect(c.command).toEqual(["trino", "--server", "$(TRINO_URL)", "--user", "maintenance", "--file", "/sql/maintenance.sql"]);
+        expect(envOf(c).TRINO_URL).toBe("http://trino.lakehouse.svc.cluster.local:8080");
+        const sql: string = one(run, "kubernetes:core/v1:ConfigMap", "table-maintenance").inputs.data["maintenance.sql"];
+        expect(maintenanceStatements(sql)).toEqual([
+            "ALTER TABLE iceberg.demo.sales_by_product EXECUTE optimize(file_size_threshold => '128MB')",
+            "ALTER TABLE iceberg.demo.sales_by_product EXECUTE expire_snapshots(retention_threshold => '7d')",
+            "ALTER TABLE iceberg.demo.sales_by_product EXECUTE remove_orphan_files(retention_threshold => '7d')",
+        ]);
     });
 });
 

@@ -50,6 +50,7 @@ test.each([
     [{ ...base, "lakehouse:nodePorts": JSON.stringify({ trino: 8080 }) }, "lakehouse:nodePorts.trino", /from 30000 to 32767/, /nodePorts.trino/],
     [{ ...base, "lakehouse:replicas": "3" }, "lakehouse:replicas", /unknown setting/, /pulumi config rm lakehouse:replicas/],
     [{ "lakehouse:target": "eks" }, "lakehouse:kubeContext", /required when target is eks/, /pulumi config set lakehouse:kubeContext/],
+    [{ ...base, "lakehouse:maintenanceSchedule": "hourly" }, "lakehouse:maintenanceSchedule", /five-field cron schedule/, /maintenanceSchedule/],
 ])("rejects %j at %s", (raw, key, problem, fix) => {
     const found = problems(raw as Record<string, string>).find((p) => p.key === key);
     expect(found).toBeDefined();
