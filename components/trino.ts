@@ -1,9 +1,9 @@
-import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { TrinoSettings } from "./config";
 import { containerSecurity, Exposure, labels, podSecurity, resources, SecretKeyRef, secretEnv, serviceHost, servicePort } from "./k8s";
 import { S3Location, warehouseUri } from "./objectStore";
+import { sha256 } from "./release";
 import { catalogEnv, renderIcebergCatalog, trinoCatalogName } from "./trinoCatalog";
 import { heapMiB, renderConfigProperties, renderJvmConfig, renderNodeProperties } from "./trinoServer";
 
@@ -94,7 +94,7 @@ export class Trino extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
-            const checksum = pulumi.all([config.data]).apply(([d]) => hashOf(JSON.stringify(d)));
+            const checksum = pulumi.all([config.data]).apply(([d]) => sha256(JSON.stringify(d)).slice(0, 16));
             return new k8s.apps.v1.Deployment(
                 `${name}${suffix}`,
                 {
@@ -151,8 +151,4 @@ export class Trino extends pulumi.ComponentResource {
         this.sqlalchemyUri = pulumi.interpolate`trino://admin@${this.host}:${this.port}/${trinoCatalogName}`;
         this.registerOutputs({ host: this.host, port: this.port, sqlalchemyUri: this.sqlalchemyUri });
     }
-}
-
-function hashOf(text: string): string {
-    return crypto.createHash("sha256").update(text).digest("hex").slice(0, 16);
 }

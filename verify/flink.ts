@@ -1,4 +1,4 @@
-/** The Flink REST API: is the job running, and is it checkpointing? */
+/** The Flink REST API: is the job running, and is it checkpointing? Used by the e2e harness and `npm run verify`. */
 
 export interface FlinkJob {
     id: string;
@@ -6,16 +6,22 @@ export interface FlinkJob {
     state: string;
 }
 
-export interface CheckpointSummary {
+export interface CheckpointStats {
     completed: number;
     failed: number;
+    inProgress: number;
+    restored: number;
     /** When the latest completed checkpoint finished, epoch ms; undefined if none yet. */
     latestCompletedAt?: number;
+    /** Where the latest completed checkpoint was written (its `external_path`). */
+    latestPath?: string;
+    /** The checkpoints still in the REST history. */
+    history: { id: number; status: string; failureMessage?: string; ackAt?: number }[];
 }
 
 async function get<T>(url: string): Promise<T> {
     const res = await fetch(url);
-    if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
+    if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
     return (await res.json()) as T;
 }
 
@@ -24,13 +30,21 @@ export async function flinkJobs(restUrl: string): Promise<FlinkJob[]> {
     return body.jobs.map((j) => ({ id: j.jid, name: j.name, state: j.state }));
 }
 
-export async function checkpoints(restUrl: string, jobId: string): Promise<CheckpointSummary> {
-    const body = await get<{ counts: { completed: number; failed: number }; latest?: { completed?: { latest_ack_timestamp?: number } | null } }>(
-        `${restUrl}/jobs/${jobId}/checkpoints`,
-    );
+interface CheckpointsBody {
+    counts?: { completed?: number; failed?: number; in_progress?: number; restored?: number };
+    history?: { id: number; status: string; failure_message?: string; latest_ack_timestamp?: number }[];
+    latest?: { completed?: { external_path?: string; latest_ack_timestamp?: number } | null };
+}
+
+export async function checkpointStats(restUrl: string, jobId: string): Promise<CheckpointStats> {
+    const b = await get<CheckpointsBody>(`${restUrl}/jobs/${jobId}/checkpoints`);
     return {
-        completed: body.counts.completed,
-        failed: body.counts.failed,
-        latestCompletedAt: body.latest?.completed?.latest_ack_timestamp ?? undefined,
+        completed: b.counts?.completed ?? 0,
+        failed: b.counts?.failed ?? 0,
+        inProgress: b.counts?.in_progress ?? 0,
+        restored: b.counts?.restored ?? 0,
+        latestCompletedAt: b.latest?.completed?.latest_ack_timestamp ?? undefined,
+        latestPath: b.latest?.completed?.external_path ?? undefined,
+        history: (b.history ?? []).map((h) => ({ id: h.id, status: h.status, failureMessage: h.failure_message, ackAt: h.latest_ack_timestamp })),
     };
 }

@@ -1,5 +1,5 @@
 import { createPool } from "mysql2/promise";
-import { checkpoints, flinkJobs } from "./flink";
+import { checkpointStats, flinkJobs } from "./flink";
 import { binlogProblems, binlogSettings, cdcGrantProblems, grantsOf } from "./mysqlChecks";
 import { expectedSalesByProduct } from "./oracle";
 import { diffRows } from "./rows";
@@ -56,7 +56,7 @@ export async function verifyStack(e: StackEndpoints): Promise<CheckResult[]> {
         await check(results, "Flink job running and checkpointing", async () => {
             const job = (await flinkJobs(e.flinkRestUrl)).find((j) => j.name === e.flinkJobName && j.state === "RUNNING");
             if (!job) throw new Error(`no RUNNING job named ${e.flinkJobName}`);
-            const cp = await checkpoints(e.flinkRestUrl, job.id);
+            const cp = await checkpointStats(e.flinkRestUrl, job.id);
             const age = cp.latestCompletedAt ? Date.now() - cp.latestCompletedAt : Infinity;
             if (age > 5 * e.checkpointIntervalSeconds * 1000 + 30_000) throw new Error(`last completed checkpoint ${Math.round(age / 1000)} s ago`);
             return `${job.id}: ${cp.completed} checkpoints, last ${Math.round(age / 1000)} s ago, ${cp.failed} failed`;

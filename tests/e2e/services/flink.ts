@@ -6,9 +6,10 @@ import { cdcServerIdRanges, pipelineEnv, pipelineSqlPath } from "../../../compon
 import { entryClass, jobName } from "../../../components/flinkPipeline";
 import { warehouseUri } from "../../../components/objectStore";
 import { repoRoot } from "../../../components/versions";
+import { CheckpointStats, checkpointStats, flinkJobs } from "../../../verify/flink";
 import { which } from "../harness/install";
 import { ensureDir, freePort, RunDir } from "../harness/paths";
-import { httpGet, Proc, run, start, waitFor } from "../harness/proc";
+import { Proc, run, start, waitFor } from "../harness/proc";
 import { MySqlService } from "./mysql";
 import { ObjectStoreService } from "./objectStore";
 
@@ -149,12 +150,9 @@ export interface FlinkJobOptions {
     startTimeoutMs?: number;
 }
 
-export interface CheckpointCounts {
-    completed: number;
-    failed: number;
-    inProgress: number;
-    restored: number;
-}
+export type CheckpointCounts = Pick<CheckpointStats, "completed" | "failed" | "inProgress" | "restored">;
+
+const countsOf = ({ completed, failed, inProgress, restored }: CheckpointStats): CheckpointCounts => ({ completed, failed, inProgress, restored });
 
 export interface FlinkJob {
     /** `http://127.0.0.1:<port>` (the MiniCluster's REST API). */
@@ -195,30 +193,7 @@ export interface FlinkJob {
     stop(): Promise<void>;
 }
 
-interface CheckpointsBody {
-    counts?: { completed?: number; failed?: number; in_progress?: number; restored?: number };
-    history?: { id: number; status: string; failure_message?: string; latest_ack_timestamp?: number }[];
-    latest?: { completed?: { external_path?: string; id?: number } | null };
-}
-
-function countsOf(b: CheckpointsBody): CheckpointCounts {
-    return {
-        completed: b.counts?.completed ?? 0,
-        failed: b.counts?.failed ?? 0,
-        inProgress: b.counts?.in_progress ?? 0,
-        restored: b.counts?.restored ?? 0,
-    };
-}
-
 let jobCounter = 0;
-
-async function getJson<T>(url: string): Promise<T> {
-    const r = await httpGet(url);
-    if (r.status !== 200) {
-        throw new Error(`GET ${url}: HTTP ${r.status} ${r.body.slice(0, 200)}`);
-    }
-    return JSON.parse(r.body) as T;
-}
 
 function procStatusBytes(pid: number, field: "VmRSS" | "VmHWM"): number {
     try {
@@ -386,12 +361,12 @@ export async function startFlinkJob(o: FlinkJobOptions): Promise<FlinkJob> {
 
     const jobId = await waitFor(
         async () => {
-            const body = await getJson<{ jobs: { jid: string; name: string; state: string }[] }>(`${restUrl}/jobs/overview`);
-            const failed = body.jobs.find((j) => ["FAILED", "CANCELED", "FINISHED"].includes(j.state));
+            const jobs = await flinkJobs(restUrl);
+            const failed = jobs.find((j) => ["FAILED", "CANCELED", "FINISHED"].includes(j.state));
             if (failed) {
-                throw new Error(`job ${failed.jid} is ${failed.state}`);
+                throw new Error(`job ${failed.id} is ${failed.state}`);
             }
-            return body.jobs.find((j) => j.state === "RUNNING")?.jid;
+            return jobs.find((j) => j.state === "RUNNING")?.id;
         },
         o.startTimeoutMs ?? 3 * 60_000,
         `the Flink job RUNNING at ${restUrl}/jobs/overview`,
@@ -401,7 +376,8 @@ export async function startFlinkJob(o: FlinkJobOptions): Promise<FlinkJob> {
     log(`job ${jobId} RUNNING ${(startToRunningMs / 1000).toFixed(1)} s after JVM start (pid ${proc.pid}, REST ${restUrl})` +
         (o.restoreFrom ? `, restored from ${o.restoreFrom}` : ""));
 
-    const checkpointCounts = async (): Promise<CheckpointCounts> => countsOf(await getJson<CheckpointsBody>(`${restUrl}/jobs/${jobId}/checkpoints`));
+    const stats = () => checkpointStats(restUrl, jobId);
+    const checkpointCounts = async (): Promise<CheckpointCounts> => countsOf(await stats());
     const job: FlinkJob = {
         restUrl,
         proc,
@@ -412,22 +388,19 @@ export async function startFlinkJob(o: FlinkJobOptions): Promise<FlinkJob> {
         timings: { startedAt: started, startToRunningMs },
         checkpointCounts,
         checkpoints: checkpointCounts,
-        checkpointFailures: async () => {
-            const b = await getJson<CheckpointsBody>(`${restUrl}/jobs/${jobId}/checkpoints`);
-            return (b.history ?? []).filter((h) => h.status === "FAILED").map((h) => `${h.id}: ${h.failure_message ?? "?"}`);
-        },
+        checkpointFailures: async () =>
+            (await stats()).history.filter((h) => h.status === "FAILED").map((h) => `${h.id}: ${h.failureMessage ?? "?"}`),
         waitForCheckpoints: async (count: number, timeoutMs = 3 * 60_000) => {
             return waitFor(
                 async () => {
-                    const b = await getJson<CheckpointsBody>(`${restUrl}/jobs/${jobId}/checkpoints`);
-                    const counts = countsOf(b);
-                    if (counts.completed >= 1 && job.timings.startToFirstCheckpointMs === undefined) {
+                    const b = await stats();
+                    if (b.completed >= 1 && job.timings.startToFirstCheckpointMs === undefined) {
                         // When the first one was acknowledged, not when this poll saw it.
-                        const done = (b.history ?? []).filter((h) => h.status === "COMPLETED" && h.latest_ack_timestamp);
+                        const done = b.history.filter((h) => h.status === "COMPLETED" && h.ackAt);
                         const first = done.sort((x, y) => x.id - y.id)[0];
-                        job.timings.startToFirstCheckpointMs = (first?.latest_ack_timestamp ?? Date.now()) - started;
+                        job.timings.startToFirstCheckpointMs = (first?.ackAt ?? Date.now()) - started;
                     }
-                    return counts.completed >= count ? counts : undefined;
+                    return b.completed >= count ? countsOf(b) : undefined;
                 },
                 timeoutMs,
                 `${count} completed checkpoint(s) of job ${jobId}`,
@@ -437,8 +410,7 @@ export async function startFlinkJob(o: FlinkJobOptions): Promise<FlinkJob> {
         latestCheckpointPath: async () => {
             if (proc.exitInfo() === undefined) {
                 try {
-                    const b = await getJson<CheckpointsBody>(`${restUrl}/jobs/${jobId}/checkpoints`);
-                    return b.latest?.completed?.external_path ?? undefined;
+                    return (await stats()).latestPath;
                 } catch (e) {
                     if (proc.exitInfo() === undefined) throw e;
                 }
