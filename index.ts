@@ -6,6 +6,7 @@ import { hostUrl } from "./components/access";
 import { loadConfig } from "./components/config";
 import { ContainerImage } from "./components/containerImage";
 import { DataGenerator } from "./components/dataGenerator";
+import { FlinkJobServiceAccount } from "./components/flinkJobServiceAccount";
 import { FlinkOperator } from "./components/flinkOperator";
 import { FlinkPipeline } from "./components/flinkPipeline";
 import { icebergCatalogName, pipelineSql } from "./components/flinkSql";
@@ -144,13 +145,22 @@ new TableMaintenance(
     opts,
 );
 
-// The operator runs in its own namespace and manages FlinkDeployments in the pipeline's.
-const operatorNs = new k8s.core.v1.Namespace("flink-operator-namespace", { metadata: { name: `${cfg.namespace}-flink-operator` } }, { provider });
-const operator = new FlinkOperator(
-    "flink-operator",
-    { namespace: operatorNs.metadata.name, watchNamespaces: [namespace], jobRoleArn: warehouse.roleArn },
-    opts,
-);
+// The operator runs in its own namespace and manages FlinkDeployments in the pipeline's; where the
+// cluster's platform team runs it already, the stack only brings the job's service account.
+let operatorReady: pulumi.Resource;
+let jobServiceAccount: pulumi.Input<string> | undefined;
+if (cfg.flinkOperator.install) {
+    const operatorNs = new k8s.core.v1.Namespace("flink-operator-namespace", { metadata: { name: `${cfg.namespace}-flink-operator` } }, { provider });
+    operatorReady = new FlinkOperator(
+        "flink-operator",
+        { namespace: operatorNs.metadata.name, watchNamespaces: [namespace], chart: cfg.flinkOperator.chart, jobRoleArn: warehouse.roleArn },
+        opts,
+    );
+} else {
+    const account = new FlinkJobServiceAccount("flink-job", { namespace, roleArn: warehouse.roleArn }, opts);
+    operatorReady = account;
+    jobServiceAccount = account.name;
+}
 
 const pipeline = new FlinkPipeline(
     "pipeline",
@@ -163,8 +173,9 @@ const pipeline = new FlinkPipeline(
         mysql: { host: mysql.host, port: mysql.port, cdcUser: mysql.userName("cdc"), cdcPassword: mysql.passwordRef("cdc") },
         catalog: { jdbcUrl: mysql.jdbcUrl(mysql.databases.catalog), user: mysql.userName("catalog"), password: mysql.passwordRef("catalog") },
         warehouse,
+        serviceAccount: jobServiceAccount,
         uiExposure: exposure(cfg.nodePorts.flinkUi),
-        dependsOn: [operator, mysql.statefulSet, ...warehouseReady],
+        dependsOn: [operatorReady, mysql.statefulSet, ...warehouseReady],
     },
     opts,
 );

@@ -4,6 +4,10 @@
  * message that names each offending key and how to fix it.
  */
 
+import * as fs from "fs";
+import * as path from "path";
+import { flinkOperatorChartRepo, flinkOperatorVersion, repoRoot } from "./versions";
+
 export const namespace = "lakehouse";
 
 export type Target = "kind" | "eks";
@@ -69,11 +73,27 @@ export interface GeneratorSettings {
 
 export interface FlinkSettings {
     parallelism: number;
+    /** How long `pulumi up` waits for the job to be RUNNING before it fails. */
+    startTimeoutSeconds: number;
     checkpointIntervalSeconds: number;
     upgradeMode: "savepoint" | "last-state";
     jobManagerResources: { cpu: number; memory: string };
     taskManagerResources: { cpu: number; memory: string };
     taskSlots: number;
+}
+
+export interface FlinkOperatorSettings {
+    /**
+     * false: the cluster's platform team already runs the operator (its CRDs installed, watching this
+     * stack's namespace); the program installs no chart and only creates the job's service account.
+     */
+    install: boolean;
+    /**
+     * Where the chart comes from: a Helm repository URL (https://...), an OCI reference
+     * (oci://.../flink-kubernetes-operator), or a path to a vendored chart (a directory or .tgz,
+     * relative to the project).
+     */
+    chart: string;
 }
 
 export interface NodePorts {
@@ -101,6 +121,7 @@ export interface LakehouseConfig {
     superset: SupersetSettings;
     generator: GeneratorSettings;
     flink: FlinkSettings;
+    flinkOperator: FlinkOperatorSettings;
     /** eks: where the program pushes the images it builds. */
     registry?: RegistrySettings;
     /** Pulumi `protect` on stateful resources (PVC-backed StatefulSets, Secrets, the bucket Job). */
@@ -143,12 +164,14 @@ export const defaults: Omit<LakehouseConfig, "target" | "kubeContext" | "storage
     },
     flink: {
         parallelism: 1,
+        startTimeoutSeconds: 900,
         checkpointIntervalSeconds: 30,
         upgradeMode: "savepoint",
         jobManagerResources: { cpu: 0.5, memory: "1536m" },
         taskManagerResources: { cpu: 1, memory: "2048m" },
         taskSlots: 2,
     },
+    flinkOperator: { install: true, chart: flinkOperatorChartRepo(flinkOperatorVersion) },
     protect: false,
     maintenanceSchedule: "17 * * * *",
 };
@@ -189,11 +212,20 @@ const topLevelKeys = [
     "superset",
     "generator",
     "flink",
+    "flinkOperator",
     "registry",
     "protect",
     "release",
     "maintenanceSchedule",
 ] as const;
+
+const chartLocation = /^((https?|oci):\/\/\S+|[^\s:]+)$/;
+
+function vendoredChartExists(location: string): boolean {
+    const full = path.resolve(repoRoot, location);
+    if (!fs.existsSync(full)) return false;
+    return fs.statSync(full).isDirectory() ? fs.existsSync(path.join(full, "Chart.yaml")) : /\.tgz$/.test(full);
+}
 
 const quantityPattern = /^([0-9]+(\.[0-9]+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
 const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -276,12 +308,24 @@ export function parseConfig(raw: Raw): LakehouseConfig {
     }));
     const flink = v.section("flink", defaults.flink, (s) => ({
         parallelism: s.integer("parallelism", 1, 1024),
+        startTimeoutSeconds: s.integer("startTimeoutSeconds", 30, 3 * 3600),
         checkpointIntervalSeconds: s.integer("checkpointIntervalSeconds", 1, 3600),
         upgradeMode: s.oneOf("upgradeMode", ["savepoint", "last-state"] as const),
         jobManagerResources: s.flinkResources("jobManagerResources"),
         taskManagerResources: s.flinkResources("taskManagerResources"),
         taskSlots: s.integer("taskSlots", 1, 64),
     }));
+    const flinkOperator = v.section("flinkOperator", defaults.flinkOperator, (s) => ({
+        install: s.boolean("install"),
+        chart: s.string("chart", chartLocation, "a Helm repository URL (https://...), an OCI reference (oci://...) or a path to the vendored chart"),
+    }));
+    if (flinkOperator.install && !/^(https?|oci):\/\//.test(flinkOperator.chart) && !vendoredChartExists(flinkOperator.chart)) {
+        problems.push({
+            key: `${namespace}:flinkOperator.chart`,
+            problem: `'${flinkOperator.chart}' is neither a URL nor a chart directory or .tgz under ${repoRoot}`,
+            fix: `pulumi config set --path '${namespace}:flinkOperator.chart' charts/vendor/flink-kubernetes-operator-${flinkOperatorVersion}.tgz  (after copying the chart there)`,
+        });
+    }
     const nodePorts = v.section("nodePorts", defaults.nodePorts, (s) => ({
         trino: s.integer("trino", 30000, 32767),
         superset: s.integer("superset", 30000, 32767),
@@ -308,6 +352,7 @@ export function parseConfig(raw: Raw): LakehouseConfig {
         superset,
         generator,
         flink,
+        flinkOperator,
         registry,
         protect,
         release,

@@ -16,8 +16,8 @@ export interface FlinkPipelineArgs {
     mysql: { host: pulumi.Input<string>; port: number; cdcUser: string; cdcPassword: SecretKeyRef };
     catalog: { jdbcUrl: pulumi.Input<string>; user: string; password: SecretKeyRef };
     warehouse: S3Location;
-    /** Service account the operator prepared in the namespace (chart value jobServiceAccount). */
-    serviceAccount?: string;
+    /** The job's service account: the one the operator's chart prepared (`flink`), or the stack's own. */
+    serviceAccount?: pulumi.Input<string>;
     uiExposure?: Exposure;
     /** What must exist first: the operator (its CRD), MySQL ready, the bucket created. */
     dependsOn: pulumi.Input<pulumi.Resource>[];
@@ -92,7 +92,7 @@ export class FlinkPipeline extends pulumi.ComponentResource {
                     annotations: {
                         // Pulumi does not know when a custom resource is ready: wait for the job itself.
                         "pulumi.com/waitFor": "jsonpath={.status.jobStatus.state}=RUNNING",
-                        "pulumi.com/timeoutSeconds": "900",
+                        "pulumi.com/timeoutSeconds": String(s.startTimeoutSeconds),
                         "lakehouse/sql-sha256": this.sqlSha256,
                     },
                 },

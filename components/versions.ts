@@ -30,6 +30,8 @@ export const nodeImage = "node:20.19.5-bookworm-slim";
 
 /** Flink Kubernetes Operator release (chart and image). */
 export const flinkOperatorVersion = "1.15.0";
+/** The Helm repository Apache publishes each operator release's chart in. */
+export const flinkOperatorChartRepo = (version: string): string => `https://downloads.apache.org/flink/flink-kubernetes-operator-${version}/`;
 
 function readRepoFile(rel: string): string {
     return fs.readFileSync(path.join(repoRoot, rel), "utf8");

@@ -22,6 +22,16 @@ test("a dev stack needs only its target; the rest are defaults", () => {
     expect(cfg.storageClass).toBeUndefined();
 });
 
+test("the Flink operator: installed from Apache's repository by default, or pre-installed, or from a mirror", () => {
+    expect(parseConfig(base).flinkOperator).toEqual({ install: true, chart: "https://downloads.apache.org/flink/flink-kubernetes-operator-1.15.0/" });
+    expect(parseConfig({ ...base, "lakehouse:flinkOperator": JSON.stringify({ install: false }) }).flinkOperator.install).toBe(false);
+    const mirror = { ...base, "lakehouse:flinkOperator": JSON.stringify({ chart: "oci://registry.example.com/charts/flink-kubernetes-operator" }) };
+    expect(parseConfig(mirror).flinkOperator.chart).toBe("oci://registry.example.com/charts/flink-kubernetes-operator");
+    // A vendored chart must be there when it is to be installed.
+    expect(() => parseConfig({ ...base, "lakehouse:flinkOperator": JSON.stringify({ chart: "charts" }) })).toThrow(/flinkOperator.chart/);
+    expect(parseConfig({ ...base, "lakehouse:flinkOperator": JSON.stringify({ chart: "charts", install: false }) }).flinkOperator.install).toBe(false);
+});
+
 test("sections merge given fields over defaults", () => {
     const cfg = parseConfig({ ...base, "lakehouse:trino": JSON.stringify({ workers: 2, heapPercent: "60" }), "lakehouse:kindClusterName": "lab" });
     expect(cfg.trino.workers).toBe(2);
@@ -50,6 +60,9 @@ test.each([
     [{ ...base, "lakehouse:nodePorts": JSON.stringify({ trino: 8080 }) }, "lakehouse:nodePorts.trino", /from 30000 to 32767/, /nodePorts.trino/],
     [{ ...base, "lakehouse:replicas": "3" }, "lakehouse:replicas", /unknown setting/, /pulumi config rm lakehouse:replicas/],
     [{ "lakehouse:target": "eks" }, "lakehouse:kubeContext", /required when target is eks/, /pulumi config set lakehouse:kubeContext/],
+    [{ ...base, "lakehouse:flink": JSON.stringify({ startTimeoutSeconds: 5 }) }, "lakehouse:flink.startTimeoutSeconds", /whole number from 30/, /startTimeoutSeconds/],
+    [{ ...base, "lakehouse:flinkOperator": JSON.stringify({ install: "no" }) }, "lakehouse:flinkOperator.install", /not true or false/, /flinkOperator.install/],
+    [{ ...base, "lakehouse:flinkOperator": JSON.stringify({ chart: "charts/missing.tgz" }) }, "lakehouse:flinkOperator.chart", /neither a URL nor a chart/, /flinkOperator.chart/],
     [{ ...base, "lakehouse:maintenanceSchedule": "hourly" }, "lakehouse:maintenanceSchedule", /five-field cron schedule/, /maintenanceSchedule/],
 ])("rejects %j at %s", (raw, key, problem, fix) => {
     const found = problems(raw as Record<string, string>).find((p) => p.key === key);
