@@ -61,7 +61,8 @@ export class ObjectStore extends pulumi.ComponentResource {
         const lbl = labels("minio", name);
         const meta = (suffix: string) => ({ name: `${name}${suffix}`, namespace: args.namespace, labels: lbl.all });
 
-        const accessKey = new random.RandomString(`${name}-access-key`, { length: 20, special: false, upper: false }, { parent: this });
+        // RandomString's result is not secret by default: without this the key sits in clear in the state.
+        const accessKey = new random.RandomString(`${name}-access-key`, { length: 20, special: false, upper: false }, { parent: this, additionalSecretOutputs: ["result"] });
         const secretKey = new random.RandomPassword(`${name}-secret-key`, { length: 40, special: false }, { parent: this });
         this.accessKey = pulumi.secret(accessKey.result);
         this.secretKey = pulumi.secret(secretKey.result);

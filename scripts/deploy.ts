@@ -2,11 +2,12 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { repoRoot } from "../components/versions";
+import { failureHints } from "./deployHints";
 import { kindClusterConfig } from "./kindCluster";
 import { kubeContexts, pulumiBin, pulumiEnv, stackArg, stackConfig, stateDir } from "./pulumiCli";
 
 /**
- * `npm run up | preview | refresh | destroy [-- --stack NAME] [--config-file FILE] [pulumi flags]`:
+ * `npm run up | preview | refresh | destroy [-- --stack NAME] [pulumi flags]`:
  * the one command that deploys. On kind it creates the cluster when its context is absent (with the
  * UIs' node ports published on 127.0.0.1); a context that exists is used as it is, whatever runs it.
  * Docker is needed only when images have to be built (no release pin). Then it runs the Pulumi CLI
@@ -14,7 +15,7 @@ import { kubeContexts, pulumiBin, pulumiEnv, stackArg, stackConfig, stateDir } f
  */
 
 const [action = "up", ...argv] = process.argv.slice(2);
-const { stack, configFile, rest } = stackArg(argv);
+const { stack, rest } = stackArg(argv);
 
 function fail(message: string): never {
     console.error(`deploy: ${message}`);
@@ -30,7 +31,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, 
 if (!["up", "preview", "refresh", "destroy"].includes(action)) fail(`unknown action '${action}' (up, preview, refresh or destroy)`);
 let cfg;
 try {
-    cfg = stackConfig(stack, configFile);
+    cfg = stackConfig(stack);
 } catch (e) {
     fail((e as Error).message);
 }
@@ -62,4 +63,13 @@ if (cfg.target === "kind" && (action === "up" || action === "preview")) {
 
 if (run(pulumiBin, ["stack", "select", stack, "--create"], env) !== 0) fail(`could not select stack ${stack}`);
 const args = action === "preview" ? ["preview", "--diff"] : [action, "--yes"];
-process.exit(run(pulumiBin, [...args, "--stack", stack, ...rest], env));
+const status = run(pulumiBin, [...args, "--stack", stack, ...rest], env);
+if (status !== 0 && action === "up") {
+    const exported = spawnSync(pulumiBin, ["stack", "export", "--stack", stack], { env, cwd: repoRoot, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+    try {
+        for (const hint of failureHints(JSON.parse(exported.stdout).deployment.resources ?? [], cfg)) console.error(`\ndeploy: ${hint}`);
+    } catch {
+        // No state to read: pulumi's own message is all there is.
+    }
+}
+process.exit(status);

@@ -38,15 +38,10 @@ export function pulumiEnv(base: NodeJS.ProcessEnv = process.env, dir: string = s
     return env;
 }
 
-/** The stack file: `Pulumi.<stack>.yaml` beside Pulumi.yaml, or the one given with --config-file. */
-export function stackFile(stack: string, configFile?: string): string {
-    return configFile ? path.resolve(configFile) : path.join(repoRoot, `Pulumi.${stack}.yaml`);
-}
-
 /** The stack's `lakehouse:` settings as the program will see them, read from its stack file. */
-export function stackConfig(stack: string, configFile?: string): LakehouseConfig {
-    const file = stackFile(stack, configFile);
-    if (!fs.existsSync(file)) throw new Error(`no stack file ${configFile ? file : path.basename(file)}`);
+export function stackConfig(stack: string): LakehouseConfig {
+    const file = path.join(repoRoot, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(file)) throw new Error(`no stack file ${path.basename(file)}`);
     const raw: Record<string, string> = {};
     for (const [k, v] of Object.entries((YAML.parse(fs.readFileSync(file, "utf8"))?.config ?? {}) as Record<string, unknown>)) {
         raw[k] = typeof v === "string" ? v : JSON.stringify(v);
@@ -54,16 +49,11 @@ export function stackConfig(stack: string, configFile?: string): LakehouseConfig
     return parseConfig(raw);
 }
 
-/**
- * `--stack NAME` from argv, else PULUMI_STACK, else dev; `--config-file FILE` if given (it is also
- * passed on to pulumi); returns them and the remaining args.
- */
-export function stackArg(argv: string[]): { stack: string; configFile?: string; rest: string[] } {
+/** `--stack NAME` from argv, else PULUMI_STACK, else dev; returns the stack and the remaining args. */
+export function stackArg(argv: string[]): { stack: string; rest: string[] } {
     const i = argv.indexOf("--stack");
     const stack = i >= 0 ? argv[i + 1] : process.env.PULUMI_STACK ?? "dev";
-    const c = argv.indexOf("--config-file");
-    const configFile = c >= 0 ? argv[c + 1] : undefined;
-    return { stack, configFile, rest: argv.filter((_, j) => i < 0 || (j !== i && j !== i + 1)) };
+    return { stack, rest: argv.filter((_, j) => i < 0 || (j !== i && j !== i + 1)) };
 }
 
 /** Context names of the kubeconfig kubectl would use (KUBECONFIG's files, else ~/.kube/config). */

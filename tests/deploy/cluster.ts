@@ -196,6 +196,7 @@ export async function startCluster(tools: Toolchain, dir: string, contextName = 
                 cidr: "10.244.0.1/16",
                 nodeIP: "10.243.0.1",
                 serverAddress: `127.0.0.1:${kwokPort}`,
+                nodeLeaseDurationSeconds: 40,
                 nodeLeaseParallelism: 2,
                 nodePlayStageParallelism: 2,
                 podPlayStageParallelism: 4,

@@ -98,8 +98,9 @@ export function startOperatorStandIn(kube: Kube, namespaces: string[], intervalM
                 try {
                     for (const fd of await kube.list(fdApi, "flinkdeployments", ns)) await reconcile(fd);
                 } catch (e) {
-                    // The CRD or namespace not there yet is normal; anything else is a finding.
-                    if (!(e instanceof KubeError && e.status === 404)) errors.push((e as Error).message);
+                    // The namespace not there yet, or the API server still warming up a new CRD's
+                    // storage (429), is normal and retried; anything else is a finding.
+                    if (!(e instanceof KubeError && (e.status === 404 || e.status === 429))) errors.push((e as Error).message);
                 }
             }
             await new Promise((r) => setTimeout(r, intervalMs));

@@ -55,8 +55,9 @@ export function generate(i: RandomInputs): string {
 
 const supported = new Set(["random:index/randomPassword:RandomPassword", "random:index/randomString:RandomString"]);
 
+/** The resource's own type: a URN's type part is its parents' types and its own, joined by `$`. */
 function typeOf(urn: string): string {
-    return urn.split("::")[2];
+    return urn.split("::")[2].split("$").pop() as string;
 }
 
 const randomProvider: provider.Provider = {

@@ -20,7 +20,8 @@ import { ensureToolchain } from "./toolchain";
 const stack = "rehearsal";
 const namespace = "lakehouse";
 const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-rehearsal-"));
-const stackFile = path.join(runDir, `Pulumi.${stack}.yaml`);
+// Beside Pulumi.yaml, where users keep theirs (gitignored); removed at the end.
+const stackFile = path.join(repoRoot, `Pulumi.${stack}.yaml`);
 const releaseFile = path.join(runDir, "release.json");
 const crdFile = path.join(repoRoot, "..", "shared", "schemas", "flinkdeployments.flink.apache.org-v1.yml");
 const timings: Record<string, number> = {};
@@ -60,9 +61,9 @@ async function timed<T>(what: string, f: () => Promise<T>): Promise<T> {
     }
 }
 
-/** `npm run <action> -- --stack rehearsal --config-file <file> [args]`, the README's commands. */
+/** `npm run <action> -- --stack rehearsal [args]`, the README's commands. */
 function npmRun(action: string, args: string[] = [], timeoutMs = 15 * 60_000) {
-    return run("npm", ["run", "--silent", action, "--", "--stack", stack, "--config-file", stackFile, ...args], {
+    return run("npm", ["run", "--silent", action, "--", "--stack", stack, ...args], {
         cwd: repoRoot,
         env: engine.env,
         timeoutMs,
@@ -127,6 +128,7 @@ beforeAll(async () => {
 afterAll(async () => {
     await operator?.stop();
     await cluster?.stop();
+    fs.rmSync(stackFile, { force: true });
     const rows = Object.entries(timings).map(([k, v]) => `  ${k}: ${(v / 1000).toFixed(1)} s`);
     log(`wall times:\n${rows.join("\n")}`);
     if (failed || process.env.REHEARSAL_KEEP) log(`run directory kept: ${runDir} (logs in ${path.join(runDir, "logs")})`);
@@ -167,7 +169,10 @@ test(
         firstUp = await exportState();
         const resources = k8sResources(firstUp);
         log(`${firstUp.length} resources in the state, ${resources.length} of them Kubernetes objects`);
-        expect(resources.length).toBeGreaterThan(30);
+        const kinds = new Set(resources.map((r) => apiOf(r.type).kind));
+        for (const k of ["Namespace", "Secret", "ConfigMap", "Service", "StatefulSet", "Deployment", "Job", "CronJob", "ServiceAccount", "Role", "RoleBinding", "FlinkDeployment"]) {
+            expect([k, kinds.has(k)]).toEqual([k, true]);
+        }
         const missing: string[] = [];
         for (const r of resources) {
             if (!(await live(r))) missing.push(r.urn);
@@ -225,7 +230,9 @@ test(
     "generated credentials live only in Secrets: not in a ConfigMap, an env literal or the state in clear",
     guard(async () => {
         const withSecrets = await exportState(true);
-        const generated = withSecrets.filter((r) => r.type.startsWith("random:")).map((r) => String(r.outputs?.result ?? ""));
+        // `stack export --show-secrets` shows a secret as {<secret signature>, plaintext: <JSON>}.
+        const plain = (v: any): string => (v && typeof v === "object" && "plaintext" in v ? JSON.parse(v.plaintext) : String(v ?? ""));
+        const generated = withSecrets.filter((r) => r.type.startsWith("random:")).map((r) => plain(r.outputs?.result));
         expect(generated.length).toBeGreaterThanOrEqual(6);
         expect(generated.every((v) => v.length >= 20)).toBe(true);
 
@@ -284,13 +291,16 @@ test(
 test(
     "a checkpoint interval change is one in-place update of the FlinkDeployment, nothing replaced",
     guard(async () => {
-        await pulumi(["config", "set", "--path", "lakehouse:flink.checkpointIntervalSeconds", "10", "--config-file", stackFile]);
-        const preview = await timed("preview (one change)", () => pulumi(["preview", "--json", "--config-file", stackFile]));
+        await pulumi(["config", "set", "--path", "lakehouse:flink.checkpointIntervalSeconds", "10"]);
+        const preview = await timed("preview (one change)", () => pulumi(["preview", "--json"]));
         const steps: { op: string; urn: string; diffReasons?: string[]; detailedDiff?: Record<string, unknown> }[] = JSON.parse(preview.stdout).steps ?? [];
         const changed = steps.filter((s) => s.op !== "same");
         expect(changed.map((s) => [s.op, s.urn.split("::").pop()])).toEqual([["update", "pipeline"]]);
         expect(changed[0].urn).toContain("FlinkDeployment");
-        expect(Object.keys(changed[0].detailedDiff ?? {})).toEqual(["spec.flinkConfiguration.execution.checkpointing.interval"]);
+        // The interval reaches the job twice: Flink's configuration, and the SQL's ${CHECKPOINT_INTERVAL}.
+        expect(Object.keys(changed[0].detailedDiff ?? {}).sort()).toEqual(['spec.flinkConfiguration["execution.checkpointing.interval"]', "spec.podTemplate.spec.containers[0].env[0].value"]);
+        const fdBefore = await cluster.kube.get("flink.apache.org/v1beta1", "flinkdeployments", "sales-by-product", namespace);
+        expect(fdBefore.spec.podTemplate.spec.containers[0].env[0]).toEqual({ name: "CHECKPOINT_INTERVAL", value: "30 s" });
         const diff = await npmRun("preview");
         expect(diff.stdout).toMatch(/execution\.checkpointing\.interval.*"30 s" => "10 s"/);
 
@@ -300,6 +310,7 @@ test(
         expect(after.metadata.uid).toBe(before.metadata.uid);
         const fd = await cluster.kube.get("flink.apache.org/v1beta1", "flinkdeployments", "sales-by-product", namespace);
         expect(fd.spec.flinkConfiguration["execution.checkpointing.interval"]).toBe("10 s");
+        expect(fd.spec.podTemplate.spec.containers[0].env[0]).toEqual({ name: "CHECKPOINT_INTERVAL", value: "10 s" });
     }),
 );
 
@@ -329,16 +340,17 @@ test(
         // No operator answers this time (as when the platform team's operator does not watch the namespace).
         await operator?.stop();
         operator = undefined;
-        await pulumi(["config", "set", "--path", "lakehouse:flink.startTimeoutSeconds", "30", "--config-file", stackFile]);
+        await pulumi(["config", "set", "--path", "lakehouse:flink.startTimeoutSeconds", "30"]);
         const started = Date.now();
         let error: CommandError | undefined;
         await timed("up (job never RUNNING)", () => npmRun("up").catch((e: CommandError) => void (error = e)));
         const elapsed = Date.now() - started;
         expect(error).toBeDefined();
         const output = `${error?.stdout}${error?.stderr}`;
-        expect(output).toMatch(/sales-by-product/);
-        expect(output).toMatch(/RUNNING/);
-        expect(output).toMatch(/Flink operator/);
+        // The deploy script reads the state the failed update left and says what happened and what to check.
+        expect(output).toMatch(/The Flink job lakehouse\/sales-by-product did not report RUNNING within 30 s \(lakehouse:flink.startTimeoutSeconds\)/);
+        expect(output).toMatch(/No Flink operator reconciled it .*must be running and watching namespace lakehouse/);
+        expect(output).toMatch(/kubectl --context lakehouse-rehearsal -n lakehouse describe flinkdeployment sales-by-product/);
         // Everything before the FlinkDeployment is created in well under a minute here.
         expect(elapsed).toBeLessThan(4 * 60_000);
         await timed("destroy (after the failed up)", () => npmRun("destroy"));

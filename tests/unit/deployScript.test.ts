@@ -3,9 +3,9 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { chartSource } from "../../components/flinkOperator";
-import { kubeContexts, pulumiEnv, sdkVersion, stackArg, stackConfig } from "../../scripts/pulumiCli";
+import { kubeContexts, pulumiEnv, sdkVersion } from "../../scripts/pulumiCli";
 
-/** What `npm run up` needs to deploy to any existing cluster context from any stack file. */
+/** What `npm run up` needs to deploy to any existing cluster context. */
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "deploy-"));
 
@@ -14,18 +14,6 @@ test("the CLI the launcher runs is the SDK's release, unless the user picks one"
     expect(sdkVersion()).toBe(pkg.dependencies["@pulumi/pulumi"]);
     expect(pulumiEnv({}, tmp()).PULUMI_VERSION).toBe(sdkVersion());
     expect(pulumiEnv({ PULUMI_VERSION: "3.999.0" }, tmp()).PULUMI_VERSION).toBe("3.999.0");
-});
-
-test("--config-file: a stack file outside the project is read and still passed on to pulumi", () => {
-    const dir = tmp();
-    const file = path.join(dir, "Pulumi.elsewhere.yaml");
-    fs.writeFileSync(file, YAML.stringify({ config: { "lakehouse:target": "kind", "lakehouse:kubeContext": "my-cluster", "lakehouse:flinkOperator": { install: false } } }));
-    const args = stackArg(["--stack", "elsewhere", "--config-file", file, "--refresh"]);
-    expect(args).toEqual({ stack: "elsewhere", configFile: file, rest: ["--config-file", file, "--refresh"] });
-    const cfg = stackConfig(args.stack, args.configFile);
-    expect(cfg.kubeContext).toBe("my-cluster");
-    expect(cfg.flinkOperator.install).toBe(false);
-    expect(() => stackConfig("elsewhere", path.join(dir, "missing.yaml"))).toThrow(/no stack file .*missing\.yaml/);
 });
 
 test("existing contexts come from every file in KUBECONFIG", () => {

@@ -16,6 +16,8 @@ export interface Recorded {
     dependencies: string[];
     /** Whether Pulumi will refuse to delete it. */
     protect: boolean;
+    /** Outputs the engine stores encrypted besides those the provider marks secret. */
+    additionalSecretOutputs: string[];
     urn?: string;
 }
 
@@ -83,7 +85,15 @@ export async function runProgram(config: Record<string, string>, stack = "dev"):
                 if (args.type === "command:local:Command") {
                     state.stdout = "";
                 }
-                resources.push({ type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), dependencies: registered.get(`${args.type}::${args.name}`)?.deps ?? [], protect: registered.get(`${args.type}::${args.name}`)?.protect ?? false });
+                const reg = registered.get(`${args.type}::${args.name}`);
+                resources.push({
+                    type: args.type,
+                    name: args.name,
+                    inputs: unwrapSecrets(args.inputs),
+                    dependencies: reg?.deps ?? [],
+                    protect: reg?.protect ?? false,
+                    additionalSecretOutputs: reg?.secretOutputs ?? [],
+                });
                 return { id: `${args.name}_id`, state };
             },
             call(args: pulumi.runtime.MockCallArgs) {
@@ -100,11 +110,11 @@ export async function runProgram(config: Record<string, string>, stack = "dev"):
     pulumi.runtime.setAllConfig(config);
 
     // The mocks are not told about dependencies; the registration request carries them.
-    const registered = new Map<string, { deps: string[]; protect: boolean }>();
+    const registered = new Map<string, { deps: string[]; protect: boolean; secretOutputs: string[] }>();
     const monitor = (pulumi.runtime as any).getMonitor();
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, callback: any) => {
-        registered.set(`${req.getType()}::${req.getName()}`, { deps: req.getDependenciesList(), protect: req.getProtect() });
+        registered.set(`${req.getType()}::${req.getName()}`, { deps: req.getDependenciesList(), protect: req.getProtect(), secretOutputs: req.getAdditionalsecretoutputsList() });
         return register(req, callback);
     };
 

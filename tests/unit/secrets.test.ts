@@ -43,3 +43,11 @@ test("no container sets a password-like variable as a literal", () => {
         });
     expect(literals).toEqual([]);
 });
+
+test("every generated value is stored encrypted in the state, RandomString's included", () => {
+    // RandomPassword marks `result` secret itself; RandomString does not, so the program must.
+    const randoms = run.resources.filter((r) => r.type.startsWith("random:"));
+    expect(randoms.length).toBe(9);
+    const clear = randoms.filter((r) => r.type !== "random:index/randomPassword:RandomPassword" && !r.additionalSecretOutputs.includes("result"));
+    expect(clear.map((r) => r.name)).toEqual([]);
+});
