@@ -6,7 +6,7 @@ import { repoRoot } from "../components/versions";
 
 /**
  * `npm run test:all`: every suite (unit tests with Pulumi mocks, the SQL runner's Maven tests, the
- * workflow lint, the end-to-end pipeline proof and the deploy rehearsal), each counted from its own machine-readable report, then one line
+ * workflow lint, the end-to-end pipeline proof, the fault campaign and the deploy rehearsal), each counted from its own machine-readable report, then one line
  * `N passed, N failed` for all of them. Exits non-zero if any test failed or a suite could not run.
  */
 
@@ -74,6 +74,7 @@ const suites: Record<string, () => void> = {
     runner: () => mavenSuite("SQL runner (Maven)", "flink-sql/runner/pom.xml"),
     workflows: () => summaryLineSuite("workflows (actionlint)", path.join(repoRoot, "node_modules", ".bin", "ts-node"), ["scripts/lintWorkflows.ts"]),
     e2e: () => jestSuite("end-to-end pipeline", "tests/e2e/jest.config.js"),
+    faults: () => jestSuite("fault campaign", "tests/faults/jest.config.js"),
     deploy: () => jestSuite("deploy rehearsal (Pulumi engine on a real API server)", "tests/deploy/jest.config.js"),
 };
 

@@ -5,11 +5,10 @@ import { rng, Workload } from "../../generator/workload";
 import { percentile, probeFreshness } from "../../verify/freshness";
 import { fileCounts, runMaintenance } from "../../verify/maintenance";
 import { binlogProblems, binlogSettings, cdcGrantProblems, grantsOf } from "../../verify/mysqlChecks";
-import { expectedSalesByProduct } from "../../verify/oracle";
-import { diffRows, SalesRow } from "../../verify/rows";
 import { headBucket } from "../../verify/s3";
 import { SupersetClient } from "../../verify/superset";
 import { lakeSalesByProduct } from "../../verify/trino";
+import { converge as convergeLake, generatorEnv } from "./harness/lake";
 import { createRunDir, finishRunDir, RunDir } from "./harness/paths";
 import { run as runCommand, stopAll } from "./harness/proc";
 import { FlinkJob, startFlinkJob } from "./services/flink";
@@ -41,44 +40,12 @@ let failed = false;
 const log = (msg: string) => process.stdout.write(`[e2e] ${msg}\n`);
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-/** Polls until the lake equals the oracle; returns how long it took, or fails with the last differences. */
-async function converge(what: string): Promise<{ ms: number; rows: SalesRow[] }> {
-    const t0 = Date.now();
-    let diffs: string[] = ["not compared yet"];
-    let expected: SalesRow[] = [];
-    while (Date.now() - t0 < convergeTimeoutMs) {
-        expected = await expectedSalesByProduct(oraclePool);
-        try {
-            diffs = diffRows(expected, await lakeSalesByProduct(trino.url));
-        } catch (e) {
-            diffs = [`Trino: ${(e as Error).message}`];
-        }
-        if (diffs.length === 0) {
-            log(`${what}: lake equals the oracle (${expected.length} products) after ${secs(Date.now() - t0)}`);
-            return { ms: Date.now() - t0, rows: expected };
-        }
-        await new Promise((r) => setTimeout(r, 1000));
-    }
-    throw new Error(`${what}: lake differs from the oracle after ${secs(convergeTimeoutMs)}:\n  ${diffs.slice(0, 20).join("\n  ")}`);
-}
+const converge = (what: string) => convergeLake({ oracle: oraclePool, trinoUrl: trino.url, what, timeoutMs: convergeTimeoutMs, log });
 
 /** Runs the data generator (generator/main.ts, as its Deployment does) for a fixed number of changes. */
 async function runGenerator(events: number, seed: number): Promise<Record<string, number>> {
     const r = await runCommand(path.join(repoRoot, "node_modules", ".bin", "ts-node"), [path.join(repoRoot, "generator", "main.ts")], {
-        env: {
-            MYSQL_HOST: mysql.host,
-            MYSQL_PORT: String(mysql.port),
-            MYSQL_USER: mysql.users.app.name,
-            MYSQL_PASSWORD: mysql.users.app.password,
-            MYSQL_DATABASE: mysql.databases.app,
-            GENERATOR_PRODUCTS: "20",
-            GENERATOR_SALES_PER_SECOND: "100",
-            GENERATOR_UPDATE_RATIO: "0.3",
-            GENERATOR_DELETE_RATIO: "0.1",
-            GENERATOR_RENAME_RATIO: "0.05",
-            GENERATOR_MAX_EVENTS: String(events),
-            GENERATOR_SEED: String(seed),
-        },
+        env: generatorEnv(mysql, { events, seed }),
         logFile: path.join(runDir.logs, `generator-${seed}.log`),
         timeoutMs: 5 * 60_000,
     });

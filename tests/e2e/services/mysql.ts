@@ -55,6 +55,11 @@ export interface MySqlService {
     jdbcUrl(database: string): string;
     /** A mysql2 connection over TCP; root unless a role is given. */
     connect(role?: UserRole, database?: string): Promise<mysql.Connection>;
+    /**
+     * Stops the server (SIGTERM, as a pod's termination does; SIGKILL with `crash`), waits `downMs`,
+     * starts it again on the same port and data, and resolves once it accepts connections.
+     */
+    restart(o?: { crash?: boolean; downMs?: number }): Promise<void>;
     stop(): Promise<void>;
 }
 
@@ -129,14 +134,16 @@ export async function startMySql(o: MySqlOptions): Promise<MySqlService> {
         ...translated.args,
         ...(o.extraArgs ?? []),
     ];
-    const proc = start({ name: "mysql", cmd: maria.mariadbd, args, logDir: o.run.logs, stopGraceMs: 30_000 });
+    const launch = () => start({ name: "mysql", cmd: maria.mariadbd, args, logDir: o.run.logs, stopGraceMs: 30_000 });
+    let proc = launch();
 
     const rootPassword = secret();
     const roleUsers = Object.fromEntries(
         (Object.keys(users) as UserRole[]).map((r) => [r, { name: users[r].name, password: secret() }]),
     ) as Record<UserRole, MySqlUser>;
 
-    const adminSocket = () => mysql.createConnection({ socketPath: socket, user: "root", password: "" });
+    const adminSocketAs = (password: string) => mysql.createConnection({ socketPath: socket, user: "root", password });
+    const adminSocket = () => adminSocketAs("");
     const conn = await waitFor(() => adminSocket(), 60_000, "MariaDB accepting connections", { proc, intervalMs: 200 });
     try {
         // As the MySQL image leaves it: root@localhost and root@'%' with the root password, no other
@@ -189,7 +196,9 @@ export async function startMySql(o: MySqlOptions): Promise<MySqlService> {
         databases,
         args,
         version: maria.version,
-        proc,
+        get proc() {
+            return proc;
+        },
         jdbcUrl: (database: string) => `jdbc:mysql://${host}:${port}/${database}`,
         connect: (role?: UserRole, database?: string) =>
             mysql.createConnection({
@@ -199,6 +208,17 @@ export async function startMySql(o: MySqlOptions): Promise<MySqlService> {
                 password: role ? roleUsers[role].password : rootPassword,
                 database,
             }),
+        restart: async ({ crash = false, downMs = 0 } = {}) => {
+            if (crash) {
+                process.kill(proc.pid, "SIGKILL");
+                await proc.exited;
+            }
+            await proc.stop();
+            await new Promise((r) => setTimeout(r, downMs));
+            proc = launch();
+            const c = await waitFor(() => adminSocketAs(rootPassword), 120_000, "MariaDB accepting connections again", { proc, intervalMs: 200 });
+            await c.end();
+        },
         stop: () => proc.stop(),
     };
     log(`MariaDB ready on ${host}:${port} in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -35,6 +35,8 @@ export interface ObjectStoreService {
     createBucket(): Promise<string>;
     /** Runs `mc <args>` against this server (alias `store`), e.g. `mc("ls", "--recursive", "store/warehouse")`. */
     mc(...args: string[]): Promise<string>;
+    /** Stops the server, waits `downMs` (the outage), starts it again on the same port and data. */
+    restart(downMs?: number): Promise<void>;
     stop(): Promise<void>;
 }
 
@@ -53,7 +55,7 @@ export async function startObjectStore(o: ObjectStoreOptions): Promise<ObjectSto
     const secretKey = randomBytes(20).toString("hex");
     const endpoint = `http://${host}:${apiPort}`;
 
-    const proc = start({
+    const launch = () => start({
         name: "minio",
         cmd: install.minio,
         args: ["server", path.join(dataDir, "data"), "--address", `${host}:${apiPort}`, "--console-address", `${host}:${consolePort}`],
@@ -67,6 +69,7 @@ export async function startObjectStore(o: ObjectStoreOptions): Promise<ObjectSto
         },
         logDir: o.run.logs,
     });
+    let proc = launch();
     await waitForHttp(`${endpoint}/minio/health/ready`, 200, 60_000, { proc });
     log(`MinIO ${install.serverTag} ready on ${endpoint} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
@@ -99,9 +102,17 @@ export async function startObjectStore(o: ObjectStoreOptions): Promise<ObjectSto
         secretKey,
         env,
         install,
-        proc,
+        get proc() {
+            return proc;
+        },
         createBucket,
         mc,
+        restart: async (downMs = 0) => {
+            await proc.stop();
+            await new Promise((r) => setTimeout(r, downMs));
+            proc = launch();
+            await waitForHttp(`${endpoint}/minio/health/ready`, 200, 60_000, { proc });
+        },
         stop: () => proc.stop(),
     };
 }
