@@ -33,6 +33,13 @@ export interface BinlogSettings {
 }
 
 /**
+ * MySQL 8.0's default SQL mode, stated so the server runs with it whatever its configuration, and so
+ * the proof harness's MariaDB (whose default is laxer: it stores zero dates) accepts only what
+ * production accepts.
+ */
+export const sqlMode = "ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION";
+
+/**
  * The server flags CDC needs: row-based binlog with full row images (Debezium needs before and
  * after images of every column) and GTIDs (so a reader can resume after a failover).
  */
@@ -49,6 +56,7 @@ export function serverArgs(s: BinlogSettings): string[] {
         "--collation-server=utf8mb4_unicode_ci",
         // UTC, so CURRENT_TIMESTAMP defaults and CDC's server-time-zone agree.
         "--default-time-zone=+00:00",
+        `--sql-mode=${sqlMode}`,
     ];
 }
 

@@ -48,9 +48,3 @@ export async function checkpointStats(restUrl: string, jobId: string): Promise<C
         history: (b.history ?? []).map((h) => ({ id: h.id, status: h.status, failureMessage: h.failure_message, ackAt: h.latest_ack_timestamp })),
     };
 }
-
-/** How many times the job has failed over and restarted inside its JobManager (the `numRestarts` metric). */
-export async function jobRestarts(restUrl: string, jobId: string): Promise<number> {
-    const metrics = await get<{ id: string; value: string }[]>(`${restUrl}/jobs/${jobId}/metrics?get=numRestarts`);
-    return Number(metrics.find((m) => m.id === "numRestarts")?.value ?? 0);
-}

@@ -18,6 +18,7 @@ import { startSuperset, SupersetService } from "./services/superset";
 import { startTrino, TrinoService } from "./services/trino";
 import { icebergCatalogName, pipelineJobName } from "../../components/flinkSql";
 import { verifyStack } from "../../verify/stack";
+import { sqlMode } from "../../components/mysqlServer";
 
 /**
  * The whole data path on one machine, with the program's own SQL, runner, jars, init scripts,
@@ -99,6 +100,10 @@ test(
     "the servers run with the program's settings: binlog, least-privilege CDC user, private bucket",
     track(async () => {
         expect(binlogProblems(await binlogSettings(oraclePool), false)).toEqual([]);
+        // Production's strict SQL mode: a zero date is refused, not stored.
+        const [[mode]] = (await oraclePool.query("SELECT @@GLOBAL.sql_mode AS m")) as unknown as [{ m: string }[]];
+        expect(mode.m.split(",").sort()).toEqual(sqlMode.split(",").sort());
+        await expect(appPool.query("INSERT INTO sales (product_id, qty, price, sale_ts) VALUES (1, 1, 1.00, '0000-00-00 00:00:00')")).rejects.toThrow(/Incorrect datetime value/);
         expect(cdcGrantProblems(await grantsOf(oraclePool, mysql.users.cdc.name))).toEqual([]);
         expect(await headBucket(store.endpoint, store.region, store.bucket, store.accessKey, store.secretKey)).toBe(200);
         expect(await headBucket(store.endpoint, store.region, "no-such-bucket", store.accessKey, store.secretKey)).toBe(404);
@@ -140,6 +145,18 @@ test(
         const restored = await flink.latestCheckpointPath();
         flink = await startFlinkJob({ run: runDir, mysql, objectStore: store, checkpointIntervalSeconds, restoreFrom: restored });
         await converge("after restart");
+    }),
+);
+
+test(
+    "the oracle's promise for a product deleted while it has sales: MySQL refuses the delete, the lake keeps the product",
+    track(async () => {
+        // The foreign key on sales.product_id: a product with sales cannot go, so the join never loses
+        // sales to a missing product, and the lake's row stays as the oracle's.
+        const [[sold]] = (await appPool.query("SELECT product_id FROM sales LIMIT 1")) as unknown as [{ product_id: number }[]];
+        await expect(appPool.query("DELETE FROM products WHERE id = ?", [sold.product_id])).rejects.toThrow(/foreign key constraint fails/);
+        const { rows } = await converge("after the refused delete");
+        expect(rows.some((r) => r.product_id === String(sold.product_id))).toBe(true);
     }),
 );
 
