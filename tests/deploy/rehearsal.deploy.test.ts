@@ -11,6 +11,7 @@ import { Engine, prepareEngine } from "./engine";
 import { KubeObject } from "./kube";
 import { OperatorStandIn, startOperatorStandIn } from "./operatorStandIn";
 import { ensureToolchain } from "./toolchain";
+import { Outcome } from "../e2e/harness/outcome";
 
 /**
  * The deploy rehearsal: `npm run up` as the README tells users, with the real Pulumi engine and
@@ -30,7 +31,8 @@ const log = (msg: string) => process.stderr.write(`[rehearsal] ${msg}\n`);
 let cluster: Cluster;
 let engine: Engine;
 let operator: OperatorStandIn | undefined;
-let failed = false;
+const outcome = new Outcome();
+const guard = outcome.track;
 
 /** The images a release pin names; kwok never pulls them, the API server only validates them. */
 const release = {
@@ -109,21 +111,24 @@ async function live(r: StateResource): Promise<KubeObject | undefined> {
 const k8sResources = (rs: StateResource[]) =>
     rs.filter((r) => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers:"));
 
-beforeAll(async () => {
-    const tools = await timed("toolchain (build or cache check)", () => ensureToolchain());
-    cluster = await timed("control plane start", () => startCluster(tools, runDir));
-    // The platform team's operator install, as far as this stack can see it: the CRD, and an
-    // operator that answers FlinkDeployments in the stack's namespace.
-    await cluster.kube.create("apiextensions.k8s.io/v1", "customresourcedefinitions", YAML.parse(fs.readFileSync(crdFile, "utf8")));
-    await waitUntil(async () => {
-        const crd = await cluster.kube.get("apiextensions.k8s.io/v1", "customresourcedefinitions", "flinkdeployments.flink.apache.org");
-        return (crd.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === "Established" && c.status === "True");
-    }, "the FlinkDeployment CRD established");
-    operator = startOperatorStandIn(cluster.kube, [namespace]);
-    engine = prepareEngine(tools, runDir, cluster.kubeconfig);
-    fs.writeFileSync(releaseFile, JSON.stringify(release, null, 2));
-    fs.writeFileSync(stackFile, YAML.stringify(stackConfig));
-}, 90 * 60_000);
+beforeAll(
+    guard(async () => {
+        const tools = await timed("toolchain (build or cache check)", () => ensureToolchain());
+        cluster = await timed("control plane start", () => startCluster(tools, runDir));
+        // The platform team's operator install, as far as this stack can see it: the CRD, and an
+        // operator that answers FlinkDeployments in the stack's namespace.
+        await cluster.kube.create("apiextensions.k8s.io/v1", "customresourcedefinitions", YAML.parse(fs.readFileSync(crdFile, "utf8")));
+        await waitUntil(async () => {
+            const crd = await cluster.kube.get("apiextensions.k8s.io/v1", "customresourcedefinitions", "flinkdeployments.flink.apache.org");
+            return (crd.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === "Established" && c.status === "True");
+        }, "the FlinkDeployment CRD established");
+        operator = startOperatorStandIn(cluster.kube, [namespace]);
+        engine = prepareEngine(tools, runDir, cluster.kubeconfig);
+        fs.writeFileSync(releaseFile, JSON.stringify(release, null, 2));
+        fs.writeFileSync(stackFile, YAML.stringify(stackConfig));
+    }),
+    90 * 60_000,
+);
 
 afterAll(async () => {
     await operator?.stop();
@@ -131,14 +136,9 @@ afterAll(async () => {
     fs.rmSync(stackFile, { force: true });
     const rows = Object.entries(timings).map(([k, v]) => `  ${k}: ${(v / 1000).toFixed(1)} s`);
     log(`wall times:\n${rows.join("\n")}`);
-    if (failed || process.env.REHEARSAL_KEEP) log(`run directory kept: ${runDir} (logs in ${path.join(runDir, "logs")})`);
+    if (outcome.failed || process.env.REHEARSAL_KEEP) log(`run directory kept: ${runDir} (logs in ${path.join(runDir, "logs")})`);
     else fs.rmSync(runDir, { recursive: true, force: true });
 }, 120_000);
-
-afterEach(() => {
-    const state = expect.getState();
-    if (state.assertionCalls !== state.numPassingAsserts) failed = true;
-});
 
 async function waitUntil(f: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -147,17 +147,6 @@ async function waitUntil(f: () => Promise<boolean>, what: string, timeoutMs = 60
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
         await new Promise((r) => setTimeout(r, 500));
     }
-}
-
-function guard<T>(f: () => Promise<T>): () => Promise<T> {
-    return async () => {
-        try {
-            return await f();
-        } catch (e) {
-            failed = true;
-            throw e;
-        }
-    };
 }
 
 let firstUp: StateResource[] = [];

@@ -19,6 +19,7 @@ import { startTrino, TrinoService } from "./services/trino";
 import { icebergCatalogName, pipelineJobName } from "../../components/flinkSql";
 import { verifyStack } from "../../verify/stack";
 import { sqlMode } from "../../components/mysqlServer";
+import { Outcome } from "./harness/outcome";
 
 /**
  * The whole data path on one machine, with the program's own SQL, runner, jars, init scripts,
@@ -36,7 +37,8 @@ let trino: TrinoService;
 let superset: SupersetService;
 let oraclePool: Pool;
 let appPool: Pool;
-let failed = false;
+const outcome = new Outcome();
+const track = outcome.track;
 
 const log = (msg: string) => process.stdout.write(`[e2e] ${msg}\n`);
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -74,7 +76,7 @@ beforeAll(async () => {
         trino = await startTrino({ run: runDir, mysql, objectStore: store, icebergCatalogName: icebergCatalogName() });
         superset = await startSuperset({ run: runDir, mysql, trinoUri: `trino://admin@127.0.0.1:${trino.port}/iceberg` });
     } catch (e) {
-        failed = true;
+        outcome.failed = true;
         throw e;
     }
 });
@@ -82,19 +84,8 @@ beforeAll(async () => {
 afterAll(async () => {
     await Promise.allSettled([oraclePool?.end(), appPool?.end()]);
     await stopAll();
-    if (runDir) finishRunDir(runDir, failed);
+    if (runDir) finishRunDir(runDir, outcome.failed);
 });
-
-function track<T>(fn: () => Promise<T>): () => Promise<T> {
-    return async () => {
-        try {
-            return await fn();
-        } catch (e) {
-            failed = true;
-            throw e;
-        }
-    };
-}
 
 test(
     "the servers run with the program's settings: binlog, least-privilege CDC user, private bucket",

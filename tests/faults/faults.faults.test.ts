@@ -12,6 +12,7 @@ import { FlinkJob, startFlinkJob } from "../e2e/services/flink";
 import { MySqlService, startMySql } from "../e2e/services/mysql";
 import { ObjectStoreService, startObjectStore } from "../e2e/services/objectStore";
 import { startTrino, TrinoService } from "../e2e/services/trino";
+import { Outcome } from "../e2e/harness/outcome";
 
 /**
  * The fault campaign (`npm run test:faults`): the real pipeline on the e2e harness (the program's
@@ -32,7 +33,8 @@ let store: ObjectStoreService;
 let flink: FlinkJob;
 let trino: TrinoService;
 let oracle: Pool;
-let failed = false;
+const outcome = new Outcome();
+const track = outcome.track;
 
 interface CaseReport {
     name: string;
@@ -139,7 +141,7 @@ beforeAll(async () => {
         trino = await startTrino({ run: runDir, mysql, objectStore: store, icebergCatalogName: icebergCatalogName() });
         await converge("snapshot");
     } catch (e) {
-        failed = true;
+        outcome.failed = true;
         throw e;
     }
 });
@@ -153,19 +155,8 @@ afterAll(async () => {
             log(`  ${r.name}: drift ${r.drift}, duplicates ${r.duplicates}, recovery ${r.recovery}, checkpoint failures ${r.checkpointFailures}, failovers ${r.failovers}`);
         }
     }
-    if (runDir) finishRunDir(runDir, failed);
+    if (runDir) finishRunDir(runDir, outcome.failed);
 });
-
-function track<T>(fn: () => Promise<T>): () => Promise<T> {
-    return async () => {
-        try {
-            return await fn();
-        } catch (e) {
-            failed = true;
-            throw e;
-        }
-    };
-}
 
 test(
     `${kills} SIGKILLs of the job at random moments under continuous load, each restored from its latest checkpoint`,
