@@ -5,6 +5,7 @@ import { repoRoot } from "../../components/versions";
 import { rng, Workload } from "../../generator/workload";
 import * as fs from "fs";
 import { flinkJobs } from "../../verify/flink";
+import { fileCounts, runMaintenance } from "../../verify/maintenance";
 import { converge as convergeLake, duplicateKeys, generatorEnv } from "../e2e/harness/lake";
 import { createRunDir, finishRunDir, RunDir } from "../e2e/harness/paths";
 import { Proc, run as runCommand, start, stopAll } from "../e2e/harness/proc";
@@ -236,5 +237,30 @@ test(
         // The job recovers on its own (restart strategy, from its latest checkpoint).
         await settle("S3 down 30 s", back, () => countersSince(before));
         log(`checkpoint failure reasons with S3 down: ${checkpointFailureReasons(flink.proc.logFile).join(" | ") || "none logged"}`);
+    }),
+);
+
+test(
+    "table maintenance (compaction, snapshot expiry, orphan removal) run again and again while the job commits",
+    track(async () => {
+        const before = await jobCounters();
+        const filesBefore = await fileCounts(trino.url);
+        const generator = startGenerator("generator-maintenance", { events: 1_000_000, seed: 51, rate: 40 });
+        const rounds = Number(process.env.FAULTS_MAINTENANCE_ROUNDS ?? 5);
+        const retries: number[] = [];
+        try {
+            for (let i = 1; i <= rounds; i++) {
+                // trino/maintenance.sql as the CronJob runs it; a statement that loses a commit race with
+                // the writer is retried, as the CronJob's next run would.
+                const runs = await runMaintenance(trino.url);
+                retries.push(runs.reduce((n, r) => n + r.tries - 1, 0));
+                await sleep(checkpointIntervalSeconds * 1000);
+            }
+        } finally {
+            await generator.stop();
+        }
+        const stoppedAt = Date.now();
+        log(`maintenance: ${rounds} rounds, statements retried after losing a commit race: ${retries.join(", ")}; files ${JSON.stringify(filesBefore)} before, ${JSON.stringify(await fileCounts(trino.url))} after`);
+        await settle(`maintenance x${rounds} while committing`, stoppedAt, () => countersSince(before));
     }),
 );
