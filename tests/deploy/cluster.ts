@@ -128,17 +128,21 @@ export async function startCluster(tools: Toolchain, dir: string, contextName = 
         { proc: apiserver, intervalMs: 500 },
     );
 
+    // Both talk to the API server as the admin, alone (no leader election), serving on loopback.
+    const controllerFlags = (port: number) => [
+        `--kubeconfig=${kubeconfig}`,
+        `--authentication-kubeconfig=${kubeconfig}`,
+        `--authorization-kubeconfig=${kubeconfig}`,
+        "--leader-elect=false",
+        "--bind-address=127.0.0.1",
+        `--secure-port=${port}`,
+    ];
     procs.push(
         start({
             name: "kube-controller-manager",
             cmd: tools.kubeControllerManager,
             args: [
-                `--kubeconfig=${kubeconfig}`,
-                `--authentication-kubeconfig=${kubeconfig}`,
-                `--authorization-kubeconfig=${kubeconfig}`,
-                "--leader-elect=false",
-                "--bind-address=127.0.0.1",
-                `--secure-port=${kcmPort}`,
+                ...controllerFlags(kcmPort),
                 `--service-account-private-key-file=${path.join(dir, "sa.key")}`,
                 `--root-ca-file=${path.join(dir, "ca.crt")}`,
                 "--use-service-account-credentials=true",
@@ -153,12 +157,7 @@ export async function startCluster(tools: Toolchain, dir: string, contextName = 
             name: "kube-scheduler",
             cmd: tools.kubeScheduler,
             args: [
-                `--kubeconfig=${kubeconfig}`,
-                `--authentication-kubeconfig=${kubeconfig}`,
-                `--authorization-kubeconfig=${kubeconfig}`,
-                "--leader-elect=false",
-                "--bind-address=127.0.0.1",
-                `--secure-port=${schedPort}`,
+                ...controllerFlags(schedPort),
                 `--cert-dir=${path.join(dir, "scheduler-certs")}`,
             ],
             logDir,

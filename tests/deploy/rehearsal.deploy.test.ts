@@ -149,13 +149,11 @@ async function waitUntil(f: () => Promise<boolean>, what: string, timeoutMs = 60
     }
 }
 
-let firstUp: StateResource[] = [];
-
 test(
     "npm run up creates every resource on the API server",
     guard(async () => {
         await timed("up (first)", () => npmRun("up"));
-        firstUp = await exportState();
+        const firstUp = await exportState();
         const resources = k8sResources(firstUp);
         log(`${firstUp.length} resources in the state, ${resources.length} of them Kubernetes objects`);
         const kinds = new Set(resources.map((r) => apiOf(r.type).kind));

@@ -1,4 +1,4 @@
-import { spawn } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -85,7 +85,10 @@ interface Step {
     build(logFile: string): Promise<void>;
 }
 
-const stampOf = (step: Step) => crypto.createHash("sha256").update(JSON.stringify({ pins: step.pins, go: process.version })).digest("hex").slice(0, 16);
+/** The Go toolchain that compiles everything: a new Go rebuilds, as a new pin does. */
+const goVersion = (): string => execFileSync("go", ["env", "GOVERSION"], { env: goEnv(), encoding: "utf8" }).trim();
+
+const stampOf = (step: Step, go: string) => crypto.createHash("sha256").update(JSON.stringify({ pins: step.pins, go })).digest("hex").slice(0, 16);
 
 /** A wrapper module: requires, replaces, a tools file importing the mains so `go mod tidy` records their deps. */
 async function buildWrapper(o: {
@@ -262,7 +265,7 @@ function* walk(dir: string): Generator<string> {
 
 async function runStep(step: Step, n: string): Promise<boolean> {
     const stampFile = path.join(binDir, `.${step.outputs[0]}.stamp`);
-    const stamp = stampOf(step);
+    const stamp = stampOf(step, goVersion());
     const present = step.outputs.every((o) => fs.existsSync(path.join(binDir, o)));
     if (present && fs.existsSync(stampFile) && fs.readFileSync(stampFile, "utf8") === stamp) {
         log(`${n} ${step.name}: cached`);
