@@ -76,6 +76,11 @@ export interface FlinkSettings {
     /** How long `pulumi up` waits for the job to be RUNNING before it fails. */
     startTimeoutSeconds: number;
     checkpointIntervalSeconds: number;
+    /**
+     * The Iceberg branch the job writes. `main` is what readers see; a rebuild (README, "Rebuilding
+     * the lake") writes a job started without state to another branch and publishes it when complete.
+     */
+    sinkBranch: "main" | "rebuild";
     upgradeMode: "savepoint" | "last-state";
     jobManagerResources: { cpu: number; memory: string };
     taskManagerResources: { cpu: number; memory: string };
@@ -166,6 +171,7 @@ export const defaults: Omit<LakehouseConfig, "target" | "kubeContext" | "storage
         parallelism: 1,
         startTimeoutSeconds: 900,
         checkpointIntervalSeconds: 30,
+        sinkBranch: "main",
         upgradeMode: "savepoint",
         jobManagerResources: { cpu: 0.5, memory: "1536m" },
         taskManagerResources: { cpu: 1, memory: "2048m" },
@@ -310,6 +316,7 @@ export function parseConfig(raw: Raw): LakehouseConfig {
         parallelism: s.integer("parallelism", 1, 1024),
         startTimeoutSeconds: s.integer("startTimeoutSeconds", 30, 3 * 3600),
         checkpointIntervalSeconds: s.integer("checkpointIntervalSeconds", 1, 3600),
+        sinkBranch: s.oneOf("sinkBranch", ["main", "rebuild"] as const),
         upgradeMode: s.oneOf("upgradeMode", ["savepoint", "last-state"] as const),
         jobManagerResources: s.flinkResources("jobManagerResources"),
         taskManagerResources: s.flinkResources("taskManagerResources"),

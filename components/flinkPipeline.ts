@@ -51,6 +51,7 @@ export class FlinkPipeline extends pulumi.ComponentResource {
             catalog: { jdbcUrl: args.catalog.jdbcUrl, user: args.catalog.user, password: args.catalog.password },
             warehouse: { uri: w.bucket.apply(warehouseUri), endpoint: w.endpoint, region: w.region, pathStyle: w.pathStyle, credentials: w.credentials },
             cdcServerIds: cdcServerIdRanges(s.parallelism),
+            sinkBranch: s.sinkBranch,
         });
         const containerEnv = [
             ...plainEnv(env.plain),

@@ -74,6 +74,8 @@ export interface PipelineSettings<P, S> {
     /** Static keys for MinIO; without them the AWS default chain (IRSA) applies. */
     warehouse: { uri: P; endpoint: P; region: P; pathStyle: boolean; credentials?: { accessKey: S; secretKey: S } };
     cdcServerIds: { products: string; sales: string };
+    /** The Iceberg branch the job writes; `main` unless a rebuild is under way. */
+    sinkBranch?: string;
 }
 
 /**
@@ -90,6 +92,7 @@ export function pipelineEnv<P, S>(p: PipelineSettings<P, S>): { plain: Record<st
             MYSQL_CDC_USER: p.mysql.cdcUser,
             CDC_SERVER_IDS_PRODUCTS: p.cdcServerIds.products,
             CDC_SERVER_IDS_SALES: p.cdcServerIds.sales,
+            ICEBERG_BRANCH: p.sinkBranch ?? "main",
             ICEBERG_JDBC_URL: p.catalog.jdbcUrl,
             ICEBERG_JDBC_USER: p.catalog.user,
             ICEBERG_WAREHOUSE: p.warehouse.uri,

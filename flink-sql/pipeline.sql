@@ -100,7 +100,9 @@ CREATE TEMPORARY TABLE sales_cdc (
 -- Aggregate the sales per product first, then join the product: the result's key is product_id,
 -- the sink's primary key, so no upsert materializer is needed and a rename updates one row
 -- instead of retracting and re-adding a whole group. Products without sales have no row.
-INSERT INTO lakehouse.demo.sales_by_product
+-- The branch is `main` (what readers see) except while a job started without state rebuilds the
+-- table on a branch of its own, published when complete (README, "Rebuilding the lake").
+INSERT INTO lakehouse.demo.sales_by_product /*+ OPTIONS('branch' = '${ICEBERG_BRANCH}') */
 SELECT
   p.id,
   p.sku,

@@ -16,7 +16,7 @@ export interface CheckpointStats {
     /** Where the latest completed checkpoint was written (its `external_path`). */
     latestPath?: string;
     /** The checkpoints still in the REST history. */
-    history: { id: number; status: string; failureMessage?: string; ackAt?: number }[];
+    history: { id: number; status: string; failureMessage?: string; ackAt?: number; triggeredAt?: number }[];
 }
 
 async function get<T>(url: string): Promise<T> {
@@ -32,7 +32,7 @@ export async function flinkJobs(restUrl: string): Promise<FlinkJob[]> {
 
 interface CheckpointsBody {
     counts?: { completed?: number; failed?: number; in_progress?: number; restored?: number };
-    history?: { id: number; status: string; failure_message?: string; latest_ack_timestamp?: number }[];
+    history?: { id: number; status: string; failure_message?: string; latest_ack_timestamp?: number; trigger_timestamp?: number }[];
     latest?: { completed?: { external_path?: string; latest_ack_timestamp?: number } | null };
 }
 
@@ -45,6 +45,24 @@ export async function checkpointStats(restUrl: string, jobId: string): Promise<C
         restored: b.counts?.restored ?? 0,
         latestCompletedAt: b.latest?.completed?.latest_ack_timestamp ?? undefined,
         latestPath: b.latest?.completed?.external_path ?? undefined,
-        history: (b.history ?? []).map((h) => ({ id: h.id, status: h.status, failureMessage: h.failure_message, ackAt: h.latest_ack_timestamp })),
+        history: (b.history ?? []).map((h) => ({ id: h.id, status: h.status, failureMessage: h.failure_message, ackAt: h.latest_ack_timestamp, triggeredAt: h.trigger_timestamp })),
     };
+}
+
+interface ExceptionsBody {
+    exceptionHistory?: { entries?: { exceptionName?: string; stacktrace?: string; timestamp?: number }[] };
+}
+
+/**
+ * The newest failure the job recorded (its exception history), as `name: message` with the deepest
+ * cause's message, or undefined when the job has not failed. What `npm run verify` prints when the
+ * job is not healthy, so a restart loop says why (for example a binlog purged past its position).
+ */
+export async function latestFailure(restUrl: string, jobId: string): Promise<{ at: number; cause: string } | undefined> {
+    const b = await get<ExceptionsBody>(`${restUrl}/jobs/${jobId}/exceptions?maxExceptions=1`);
+    const e = b.exceptionHistory?.entries?.[0];
+    if (!e) return undefined;
+    const causes = (e.stacktrace ?? "").split("\n").filter((l) => /^(Caused by: )?[\w.$]+(Exception|Error)\b/.test(l));
+    const deepest = causes.length ? causes[causes.length - 1].replace(/^Caused by: /, "") : (e.exceptionName ?? "unknown");
+    return { at: e.timestamp ?? 0, cause: deepest.slice(0, 600) };
 }

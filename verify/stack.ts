@@ -1,5 +1,5 @@
 import { createPool } from "mysql2/promise";
-import { checkpointStats, flinkJobs } from "./flink";
+import { checkpointStats, flinkJobs, latestFailure } from "./flink";
 import { binlogProblems, binlogSettings, cdcGrantProblems, grantsOf } from "./mysqlChecks";
 import { expectedSalesByProduct } from "./oracle";
 import { diffRows } from "./rows";
@@ -54,11 +54,18 @@ export async function verifyStack(e: StackEndpoints): Promise<CheckResult[]> {
             return `${e.s3.bucket} exists`;
         });
         await check(results, "Flink job running and checkpointing", async () => {
-            const job = (await flinkJobs(e.flinkRestUrl)).find((j) => j.name === e.flinkJobName && j.state === "RUNNING");
-            if (!job) throw new Error(`no RUNNING job named ${e.flinkJobName}`);
+            const jobs = (await flinkJobs(e.flinkRestUrl)).filter((j) => j.name === e.flinkJobName);
+            const job = jobs.find((j) => j.state === "RUNNING");
+            // A job in a restart loop is RESTARTING most of the time and RUNNING between attempts:
+            // either way, say what failed it.
+            const why = async (id: string) => {
+                const f = await latestFailure(e.flinkRestUrl, id).catch(() => undefined);
+                return f ? `; latest failure: ${f.cause}` : "";
+            };
+            if (!job) throw new Error(`no RUNNING job named ${e.flinkJobName}${jobs.length ? ` (${jobs[0].state}${await why(jobs[0].id)})` : ""}`);
             const cp = await checkpointStats(e.flinkRestUrl, job.id);
             const age = cp.latestCompletedAt ? Date.now() - cp.latestCompletedAt : Infinity;
-            if (age > 5 * e.checkpointIntervalSeconds * 1000 + 30_000) throw new Error(`last completed checkpoint ${Math.round(age / 1000)} s ago`);
+            if (age > 5 * e.checkpointIntervalSeconds * 1000 + 30_000) throw new Error(`last completed checkpoint ${Math.round(age / 1000)} s ago${await why(job.id)}`);
             return `${job.id}: ${cp.completed} checkpoints, last ${Math.round(age / 1000)} s ago, ${cp.failed} failed`;
         });
         await check(results, "table in Trino", async () => {

@@ -21,12 +21,14 @@ export async function trinoQuery(server: string, sql: string, user = "verify"): 
 
 export const lakeTable = "iceberg.demo.sales_by_product";
 
-export async function lakeSalesByProduct(server: string): Promise<SalesRow[]> {
+/** The table's rows; `at` reads a branch or tag (a name) or a snapshot (an id) instead of main. */
+export async function lakeSalesByProduct(server: string, at?: string | bigint): Promise<SalesRow[]> {
+    const version = at === undefined ? "" : typeof at === "bigint" ? ` FOR VERSION AS OF ${at}` : ` FOR VERSION AS OF '${at.replace(/'/g, "''")}'`;
     const rows = await trinoQuery(
         server,
         `SELECT product_id, product_sku, product_name, total_qty, CAST(total_revenue AS varchar) AS total_revenue,
                 sale_count, CAST(last_sale_ts AS varchar) AS last_sale_ts
-         FROM ${lakeTable} ORDER BY product_id`,
+         FROM ${lakeTable}${version} ORDER BY product_id`,
     );
     return rows.map((r) => canonical(r));
 }

@@ -56,6 +56,7 @@ test.each([
     [{ ...base, "lakehouse:generator": JSON.stringify({ enabled: "yes" }) }, "lakehouse:generator.enabled", /not true or false/, /generator.enabled/],
     [{ ...base, "lakehouse:generator": JSON.stringify({ deleteRatio: 2 }) }, "lakehouse:generator.deleteRatio", /number from 0 to 1/, /deleteRatio/],
     [{ ...base, "lakehouse:flink": JSON.stringify({ upgradeMode: "stateless" }) }, "lakehouse:flink.upgradeMode", /not one of savepoint, last-state/, /upgradeMode/],
+    [{ ...base, "lakehouse:flink": JSON.stringify({ sinkBranch: "audit" }) }, "lakehouse:flink.sinkBranch", /not one of main, rebuild/, /sinkBranch/],
     [{ ...base, "lakehouse:flink": JSON.stringify({ taskManagerResources: { memory: "2Gi" } }) }, "lakehouse:flink.taskManagerResources.memory", /Flink memory size/, /taskManagerResources.memory/],
     [{ ...base, "lakehouse:nodePorts": JSON.stringify({ trino: 8080 }) }, "lakehouse:nodePorts.trino", /from 30000 to 32767/, /nodePorts.trino/],
     [{ ...base, "lakehouse:replicas": "3" }, "lakehouse:replicas", /unknown setting/, /pulumi config rm lakehouse:replicas/],

@@ -87,6 +87,13 @@ test("the job's environment supplies every ${NAME} the SQL uses, secrets only fr
     expect(byName.CDC_SERVER_IDS_PRODUCTS.value).toBe(ids.products);
     expect(byName.CDC_SERVER_IDS_SALES.value).toBe(ids.sales);
     expect(byName.CHECKPOINT_INTERVAL.value).toBe("10 s");
+    // Readers' branch unless a rebuild is under way (README, "Rebuilding the lake").
+    expect(byName.ICEBERG_BRANCH.value).toBe("main");
+});
+
+test("the sink's branch is the SQL's hint, filled from flink.sinkBranch", () => {
+    expect(pipelineSql()).toMatch(/INSERT INTO lakehouse\.demo\.sales_by_product \/\*\+ OPTIONS\('branch' = '\$\{ICEBERG_BRANCH\}'\) \*\//);
+    expect(requiredEnv()).toContain("ICEBERG_BRANCH");
 });
 
 test("pulumi up waits until the job is RUNNING", () => {

@@ -56,3 +56,28 @@ test("percentiles by nearest rank", () => {
     expect(percentile([7], 95)).toBe(7);
     expect(() => percentile([], 50)).toThrow();
 });
+
+test("the job's latest failure is its deepest cause, read from the REST exception history", async () => {
+    const http = await import("http");
+    const trace = [
+        "org.apache.flink.runtime.JobException: Recovery is suppressed",
+        "\tat org.apache.flink.runtime.Foo.bar(Foo.java:1)",
+        "Caused by: java.lang.RuntimeException: One or more fetchers have encountered exception",
+        "Caused by: java.lang.IllegalStateException: The connector is trying to read binlog starting at x, but this is no longer available on the server.",
+        "\t... 3 more",
+    ].join("\n");
+    const server = http.createServer((req, res) => {
+        const body = req.url?.startsWith("/jobs/j1/") ? { exceptionHistory: { entries: [{ exceptionName: "JobException", stacktrace: trace, timestamp: 42 }] } } : { exceptionHistory: { entries: [] } };
+        res.setHeader("content-type", "application/json");
+        res.end(JSON.stringify(body));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+        const { latestFailure } = await import("../../verify/flink");
+        expect(await latestFailure(url, "j1")).toEqual({ at: 42, cause: "java.lang.IllegalStateException: The connector is trying to read binlog starting at x, but this is no longer available on the server." });
+        expect(await latestFailure(url, "j2")).toBeUndefined();
+    } finally {
+        server.close();
+    }
+});

@@ -144,6 +144,8 @@ export interface FlinkJobOptions {
     parallelism?: number;
     /** A retained checkpoint (or savepoint) path, e.g. `s3://warehouse/flink/<job>/checkpoints/<id>/chk-7`. */
     restoreFrom?: string;
+    /** The Iceberg branch the job writes (default main); a rebuild writes its own branch. */
+    sinkBranch?: string;
     /** JVM heap, MiB. Default 1024. */
     heapMiB?: number;
     /** How long to wait for the job to show RUNNING. Default 3 min. */
@@ -292,6 +294,31 @@ export function localFlinkConfig(o: {
  * Starts the pipeline job. Resolves once /jobs/overview shows it RUNNING; the JVM's log is
  * `<run>/logs/flink-job-<n>.log`.
  */
+/** The job's environment (components/flinkSql.ts pipelineEnv) against the harness's servers. */
+export function harnessPipelineEnv(o: {
+    mysql: MySqlService;
+    objectStore: ObjectStoreService;
+    checkpointIntervalSeconds: number;
+    parallelism: number;
+    sinkBranch?: string;
+}): { plain: Record<string, string>; secret: Record<string, string> } {
+    const store = o.objectStore;
+    return pipelineEnv<string, string>({
+        checkpointIntervalSeconds: o.checkpointIntervalSeconds,
+        mysql: { host: o.mysql.host, port: o.mysql.port, cdcUser: o.mysql.users.cdc.name, cdcPassword: o.mysql.users.cdc.password },
+        catalog: { jdbcUrl: o.mysql.jdbcUrl(o.mysql.databases.catalog), user: o.mysql.users.catalog.name, password: o.mysql.users.catalog.password },
+        warehouse: {
+            uri: warehouseUri(store.bucket),
+            endpoint: store.endpoint,
+            region: store.region,
+            pathStyle: true,
+            credentials: { accessKey: store.accessKey, secretKey: store.secretKey },
+        },
+        cdcServerIds: cdcServerIdRanges(o.parallelism),
+        sinkBranch: o.sinkBranch,
+    });
+}
+
 export async function startFlinkJob(o: FlinkJobOptions): Promise<FlinkJob> {
     await ensureFlinkJars();
     const n = ++jobCounter;
@@ -316,19 +343,7 @@ export async function startFlinkJob(o: FlinkJobOptions): Promise<FlinkJob> {
     const configFile = path.join(confDir, "config.yaml");
     fs.writeFileSync(configFile, stringify(conf), { mode: 0o600 });
 
-    const env = pipelineEnv<string, string>({
-        checkpointIntervalSeconds: o.checkpointIntervalSeconds,
-        mysql: { host: o.mysql.host, port: o.mysql.port, cdcUser: o.mysql.users.cdc.name, cdcPassword: o.mysql.users.cdc.password },
-        catalog: { jdbcUrl: o.mysql.jdbcUrl(o.mysql.databases.catalog), user: o.mysql.users.catalog.name, password: o.mysql.users.catalog.password },
-        warehouse: {
-            uri: warehouseUri(store.bucket),
-            endpoint: store.endpoint,
-            region: store.region,
-            pathStyle: true,
-            credentials: { accessKey: store.accessKey, secretKey: store.secretKey },
-        },
-        cdcServerIds: cdcServerIdRanges(parallelism),
-    });
+    const env = harnessPipelineEnv({ ...o, parallelism });
 
     const classpath = [path.join(flinkJars.distDir, "*"), path.join(flinkJars.libDir, "*"), flinkJars.runnerJar].join(path.delimiter);
     const args = [

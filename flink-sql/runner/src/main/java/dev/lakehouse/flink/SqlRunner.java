@@ -24,6 +24,9 @@ import org.apache.flink.table.api.TableResult;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.types.Row;
 import org.apache.flink.util.CloseableIterator;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.flink.FlinkCatalog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -209,6 +212,7 @@ public final class SqlRunner {
                 openStatementSet = null;
                 return result;
             case INSERT:
+                prepareSinkBranch(step.sql());
                 if (openStatementSet != null) {
                     openStatementSet.addInsertSql(step.sql());
                     return null;
@@ -220,6 +224,24 @@ public final class SqlRunner {
                 }
                 return tableEnv.executeSql(step.sql());
         }
+    }
+
+    /**
+     * An Iceberg sink with a {@code 'branch'} hint: the rebuild branch is created or published
+     * (see {@link SinkBranch}) before the job that writes it is submitted.
+     */
+    private void prepareSinkBranch(String insertSql) {
+        SinkBranch.target(insertSql).ifPresent(t -> {
+            org.apache.flink.table.catalog.Catalog catalog = tableEnv.getCatalog(t.catalog())
+                    .orElseThrow(() -> new IllegalStateException("the INSERT's catalog " + t.catalog() + " is not registered"));
+            if (!(catalog instanceof FlinkCatalog iceberg)) {
+                throw new IllegalStateException("a 'branch' hint needs an Iceberg catalog; " + t.catalog() + " is "
+                        + catalog.getClass().getName());
+            }
+            Table table = iceberg.catalog().loadTable(TableIdentifier.of(t.database(), t.table()));
+            LOG.info("Sink {}.{}.{} branch '{}': {}", t.catalog(), t.database(), t.table(), t.branch(),
+                    SinkBranch.prepare(table, t.branch()));
+        });
     }
 
     private void applyConfig(SetCommand command) {
