@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -495,4 +496,40 @@ export async function installMariaDb(): Promise<MariaDbInstall> {
         cached,
         elapsedMs: Date.now() - started,
     };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// PyIceberg, the second reader of the table (verify/pyiceberg), in its own virtualenv.
+// ---------------------------------------------------------------------------------------------------
+
+export interface PyIcebergReaderInstall extends InstallTiming {
+    venv: string;
+    /** The virtualenv's interpreter, which runs verify/pyiceberg/read_table.py. */
+    python: string;
+}
+
+/**
+ * A virtualenv with verify/pyiceberg/requirements.txt (every package pinned), cached under the
+ * install cache and rebuilt only when that file changes, as the Superset one is.
+ */
+export async function installPyIcebergReader(): Promise<PyIcebergReaderInstall> {
+    const started = Date.now();
+    const requirements = path.join(repoRoot, "verify", "pyiceberg", "requirements.txt");
+    const stamp = createHash("sha256").update(fs.readFileSync(requirements)).digest("hex").slice(0, 16);
+    const venv = path.join(cacheDir, "pyiceberg-venv");
+    const python = path.join(venv, "bin", "python");
+    const stampFile = path.join(venv, ".lakehouse-stamp");
+    if (readStamp(stampFile) === stamp && isExecutable(python)) {
+        return { venv, python, cached: true, elapsedMs: Date.now() - started };
+    }
+    ensureDir(cacheDir);
+    fs.rmSync(venv, { recursive: true, force: true });
+    log(`creating the PyIceberg virtualenv from ${path.relative(repoRoot, requirements)} (cold: under a minute)`);
+    await run("python3", ["-m", "venv", venv], { timeoutMs: 5 * 60_000 });
+    await run(path.join(venv, "bin", "pip"), ["install", "--quiet", "--disable-pip-version-check", "-r", requirements], { timeoutMs: 20 * 60_000 });
+    // Written last: an interrupted install leaves no stamp and is redone on the next run.
+    fs.writeFileSync(stampFile, stamp);
+    const elapsedMs = Date.now() - started;
+    log(`PyIceberg virtualenv ready in ${(elapsedMs / 1000).toFixed(0)} s -> ${venv}`);
+    return { venv, python, cached: false, elapsedMs };
 }
