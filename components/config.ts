@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { flinkOperatorChartRepo, flinkOperatorVersion, repoRoot } from "./versions";
+import { hardDefaults, Profile, profiles as generatorProfiles } from "../generator/settings";
 
 export const namespace = "lakehouse";
 
@@ -68,6 +69,20 @@ export interface GeneratorSettings {
     updateRatio: number;
     deleteRatio: number;
     renameRatio: number;
+    /** `hard` adds transactions, rollbacks, product churn, values at the limits and bulk UPDATEs (generator/hard.ts). */
+    profile: Profile;
+    /** Connections writing at once; the rate is their total. */
+    connections: number;
+    /** Changes released at once, then a pause: the same average rate in bursts. */
+    burst: number;
+    /** Shares of the hard profile's steps (at most 1 together); ignored by the default profile. */
+    txRatio: number;
+    rollbackRatio: number;
+    bulkRatio: number;
+    extremeRatio: number;
+    churnRatio: number;
+    /** Rows per bulk UPDATE of the hard profile. */
+    bulkRows: number;
     resources: ResourceSpec;
 }
 
@@ -165,6 +180,10 @@ export const defaults: Omit<LakehouseConfig, "target" | "kubeContext" | "storage
         updateRatio: 0.1,
         deleteRatio: 0.05,
         renameRatio: 0.02,
+        profile: "default",
+        connections: 1,
+        burst: 1,
+        ...hardDefaults,
         resources: res("50m", "64Mi", undefined, "256Mi"),
     },
     flink: {
@@ -310,8 +329,25 @@ export function parseConfig(raw: Raw): LakehouseConfig {
         updateRatio: s.number("updateRatio", 0, 1),
         deleteRatio: s.number("deleteRatio", 0, 1),
         renameRatio: s.number("renameRatio", 0, 1),
+        profile: s.oneOf("profile", generatorProfiles),
+        connections: s.integer("connections", 1, 64),
+        burst: s.integer("burst", 1, 100000),
+        txRatio: s.number("txRatio", 0, 1),
+        rollbackRatio: s.number("rollbackRatio", 0, 1),
+        bulkRatio: s.number("bulkRatio", 0, 1),
+        extremeRatio: s.number("extremeRatio", 0, 1),
+        churnRatio: s.number("churnRatio", 0, 1),
+        bulkRows: s.integer("bulkRows", 1, 1_000_000),
         resources: s.resources("resources"),
     }));
+    const hardShare = generator.txRatio + generator.rollbackRatio + generator.bulkRatio + generator.extremeRatio + generator.churnRatio;
+    if (generator.profile === "hard" && hardShare > 1) {
+        problems.push({
+            key: `${namespace}:generator`,
+            problem: `txRatio, rollbackRatio, bulkRatio, extremeRatio and churnRatio add up to ${hardShare}, more than 1`,
+            fix: `lower them, e.g. pulumi config set --path '${namespace}:generator.txRatio' ${hardDefaults.txRatio}`,
+        });
+    }
     const flink = v.section("flink", defaults.flink, (s) => ({
         parallelism: s.integer("parallelism", 1, 1024),
         startTimeoutSeconds: s.integer("startTimeoutSeconds", 30, 3 * 3600),

@@ -1,14 +1,16 @@
 import * as path from "path";
-import { createPool, Pool } from "mysql2/promise";
+import { createPool, Pool, ResultSetHeader } from "mysql2/promise";
 import { repoRoot } from "../../components/versions";
 import { rng, Workload } from "../../generator/workload";
+import { chars, edgeTimestamps, nameLimit, skuLimit } from "../../generator/edges";
+import { hardKinds } from "../../generator/hard";
 import { percentile, probeFreshness } from "../../verify/freshness";
 import { fileCounts, runMaintenance } from "../../verify/maintenance";
 import { binlogProblems, binlogSettings, cdcGrantProblems, grantsOf } from "../../verify/mysqlChecks";
 import { headBucket } from "../../verify/s3";
 import { SupersetClient } from "../../verify/superset";
 import { lakeSalesByProduct } from "../../verify/trino";
-import { converge as convergeLake, generatorEnv } from "./harness/lake";
+import { converge as convergeLake, duplicateKeys, generatorEnv, HardGeneratorOptions } from "./harness/lake";
 import { createRunDir, finishRunDir, RunDir } from "./harness/paths";
 import { run as runCommand, stopAll } from "./harness/proc";
 import { FlinkJob, startFlinkJob } from "./services/flink";
@@ -46,9 +48,9 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const converge = (what: string) => convergeLake({ oracle: oraclePool, trinoUrl: trino.url, what, timeoutMs: convergeTimeoutMs, log });
 
 /** Runs the data generator (generator/main.ts, as its Deployment does) for a fixed number of changes. */
-async function runGenerator(events: number, seed: number): Promise<Record<string, number>> {
+async function runGenerator(events: number, seed: number, hard?: HardGeneratorOptions): Promise<Record<string, number>> {
     const r = await runCommand(path.join(repoRoot, "node_modules", ".bin", "ts-node"), [path.join(repoRoot, "generator", "main.ts")], {
-        env: generatorEnv(mysql, { events, seed }),
+        env: generatorEnv(mysql, { events, seed, hard }),
         logFile: path.join(runDir.logs, `generator-${seed}.log`),
         timeoutMs: 5 * 60_000,
     });
@@ -121,6 +123,60 @@ test(
             expect(counts[kind] ?? 0).toBeGreaterThan(0);
         }
         await converge("streaming");
+    }),
+);
+
+test(
+    "streaming, hard profile: transactions, rollbacks, product churn, values at the limits, bulk UPDATEs, bursts from 4 connections",
+    track(async () => {
+        const t0 = Date.now();
+        const counts = await runGenerator(1500, 19, { connections: 4, burst: 40 });
+        log(`hard generator: ${JSON.stringify(counts)} in ${secs(Date.now() - t0)}`);
+        expect(hardKinds.filter((kind) => !((counts[kind] ?? 0) > 0))).toEqual([]);
+        // Tens of thousands of rows per statement, not a few.
+        expect(counts["bulk-update-rows"] / counts["bulk-update"]).toBeGreaterThanOrEqual(10_000);
+        expect(counts["bulk-insert-rows"] ?? 0).toBeGreaterThanOrEqual(10_000);
+        const { rows } = await converge("hard streaming");
+        // The run's edge products are never changed after they are made: each limit must be in the
+        // lake as MySQL stores it (converge compared every column), not just somewhere in the binlog.
+        const stamps = new Set(rows.map((r) => r.last_sale_ts));
+        expect(edgeTimestamps.filter((ts) => !stamps.has(ts))).toEqual([]);
+        expect(rows.some((r) => chars(r.product_name) === nameLimit && /\p{Extended_Pictographic}/u.test(r.product_name))).toBe(true);
+        expect(rows.some((r) => chars(r.product_sku) === skuLimit)).toBe(true);
+        expect(rows.some((r) => r.product_name === "")).toBe(true);
+        expect(rows.some((r) => BigInt(r.total_qty) < 0n)).toBe(true);
+        expect(rows.some((r) => BigInt(r.total_qty) > 2147483647n)).toBe(true);
+        expect(rows.some((r) => r.total_revenue.startsWith("-") && r.total_revenue.length >= 20)).toBe(true);
+        expect(await duplicateKeys(trino.url)).toBe(0);
+    }),
+);
+
+test(
+    "a product edited and then deleted with its sales at once leaves the lake, as one only deleted does",
+    track(async () => {
+        // The hard profile's pattern made deterministic: the job sees the edit (UPDATE_BEFORE, UPDATE_AFTER)
+        // and the delete of the same product together.
+        const ids: number[] = [];
+        for (let i = 0; i < 10; i++) {
+            const [p] = await appPool.query<ResultSetHeader>("INSERT INTO products (sku, name, price) VALUES (?, ?, 1.00)", [`EDIT-DELETE-${i}`, `Edit then delete ${i}`]);
+            await appPool.query("INSERT INTO sales (product_id, qty, price) VALUES (?, 1, 2.00), (?, 2, 3.00)", [p.insertId, p.insertId]);
+            ids.push(p.insertId);
+        }
+        await converge("edited products made");
+        const conn = await appPool.getConnection();
+        try {
+            for (const [i, id] of ids.entries()) {
+                if (i % 2 === 0) await conn.query("UPDATE products SET name = CONCAT(name, ' (edited)') WHERE id = ?", [id]);
+                await conn.beginTransaction();
+                await conn.query("DELETE FROM sales WHERE product_id = ?", [id]);
+                await conn.query("DELETE FROM products WHERE id = ?", [id]);
+                await conn.commit();
+            }
+        } finally {
+            conn.release();
+        }
+        const { rows } = await converge("edited products deleted");
+        expect(rows.filter((r) => ids.includes(Number(r.product_id)))).toEqual([]);
     }),
 );
 

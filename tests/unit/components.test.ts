@@ -197,6 +197,19 @@ describe("DataGenerator", () => {
         expect(env.MYSQL_PASSWORD).toEqual({ secretKeyRef: { name: "mysql-credentials", key: "app-password" } });
         expect(env.GENERATOR_SALES_PER_SECOND).toBe("2");
     });
+
+    test("runs the default profile from one connection without bursts unless the stack asks for more", () => {
+        const env = envOf(container(one(run, "kubernetes:apps/v1:Deployment", "generator")));
+        expect(env).toMatchObject({
+            GENERATOR_PRODUCTS: "20",
+            GENERATOR_UPDATE_RATIO: "0.1",
+            GENERATOR_DELETE_RATIO: "0.05",
+            GENERATOR_RENAME_RATIO: "0.02",
+            GENERATOR_PROFILE: "default",
+            GENERATOR_CONNECTIONS: "1",
+            GENERATOR_BURST: "1",
+        });
+    });
 });
 
 describe("images on kind", () => {

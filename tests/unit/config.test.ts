@@ -55,6 +55,12 @@ test.each([
     [{ ...base, "lakehouse:superset": JSON.stringify({ adminEmail: "nobody" }) }, "lakehouse:superset.adminEmail", /not an e-mail address/, /adminEmail/],
     [{ ...base, "lakehouse:generator": JSON.stringify({ enabled: "yes" }) }, "lakehouse:generator.enabled", /not true or false/, /generator.enabled/],
     [{ ...base, "lakehouse:generator": JSON.stringify({ deleteRatio: 2 }) }, "lakehouse:generator.deleteRatio", /number from 0 to 1/, /deleteRatio/],
+    [{ ...base, "lakehouse:generator": JSON.stringify({ profile: "brutal" }) }, "lakehouse:generator.profile", /not one of default, hard/, /generator.profile' default/],
+    [{ ...base, "lakehouse:generator": JSON.stringify({ connections: 0 }) }, "lakehouse:generator.connections", /whole number from 1 to 64/, /generator.connections' 1/],
+    [{ ...base, "lakehouse:generator": JSON.stringify({ burst: 2.5 }) }, "lakehouse:generator.burst", /whole number from 1/, /generator.burst' 1/],
+    [{ ...base, "lakehouse:generator": JSON.stringify({ txRatio: -0.1 }) }, "lakehouse:generator.txRatio", /number from 0 to 1/, /txRatio/],
+    [{ ...base, "lakehouse:generator": JSON.stringify({ bulkRows: 0 }) }, "lakehouse:generator.bulkRows", /whole number from 1 to 1000000/, /bulkRows/],
+    [{ ...base, "lakehouse:generator": JSON.stringify({ profile: "hard", txRatio: 0.5, churnRatio: 0.6 }) }, "lakehouse:generator", /add up to .*more than 1/, /generator.txRatio/],
     [{ ...base, "lakehouse:flink": JSON.stringify({ upgradeMode: "stateless" }) }, "lakehouse:flink.upgradeMode", /not one of savepoint, last-state/, /upgradeMode/],
     [{ ...base, "lakehouse:flink": JSON.stringify({ sinkBranch: "audit" }) }, "lakehouse:flink.sinkBranch", /not one of main, rebuild/, /sinkBranch/],
     [{ ...base, "lakehouse:flink": JSON.stringify({ taskManagerResources: { memory: "2Gi" } }) }, "lakehouse:flink.taskManagerResources.memory", /Flink memory size/, /taskManagerResources.memory/],
@@ -70,6 +76,14 @@ test.each([
     expect(found).toBeDefined();
     expect(found!.problem).toMatch(problem);
     expect(found!.fix).toMatch(fix);
+});
+
+test("the generator: today's single-connection default mix unless the stack picks the hard profile", () => {
+    expect(parseConfig(base).generator).toMatchObject({ profile: "default", connections: 1, burst: 1, products: 20, salesPerSecond: 2, updateRatio: 0.1, deleteRatio: 0.05, renameRatio: 0.02 });
+    const hard = parseConfig({ ...base, "lakehouse:generator": JSON.stringify({ profile: "hard", connections: "4", burst: 40, bulkRows: 50000, txRatio: 0.3 }) }).generator;
+    expect(hard).toMatchObject({ profile: "hard", connections: 4, burst: 40, bulkRows: 50000, txRatio: 0.3, rollbackRatio: defaults.generator.rollbackRatio });
+    // Shares over 1 are harmless in the default profile, which ignores them.
+    expect(parseConfig({ ...base, "lakehouse:generator": JSON.stringify({ txRatio: 1, churnRatio: 1 }) }).generator.profile).toBe("default");
 });
 
 test("every problem is reported at once, each with its key in the message", () => {

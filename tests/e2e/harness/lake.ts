@@ -38,9 +38,26 @@ export async function duplicateKeys(trinoUrl: string): Promise<number> {
     return Number(row.dups);
 }
 
+/** Settings of the hard profile (generator/hard.ts); unset ones keep the generator's defaults. */
+export interface HardGeneratorOptions {
+    connections?: number;
+    burst?: number;
+    bulkRows?: number;
+    bulkRatio?: number;
+}
+
 /** The generator's environment (generator/main.ts reads only these), against the harness's MySQL. */
-export function generatorEnv(mysql: MySqlService, o: { events: number; seed: number; rate?: number; products?: number }): NodeJS.ProcessEnv {
+export function generatorEnv(mysql: MySqlService, o: { events: number; seed: number; rate?: number; products?: number; hard?: HardGeneratorOptions }): NodeJS.ProcessEnv {
+    const hard: NodeJS.ProcessEnv = {};
+    if (o.hard) {
+        hard.GENERATOR_PROFILE = "hard";
+        if (o.hard.connections !== undefined) hard.GENERATOR_CONNECTIONS = String(o.hard.connections);
+        if (o.hard.burst !== undefined) hard.GENERATOR_BURST = String(o.hard.burst);
+        if (o.hard.bulkRows !== undefined) hard.GENERATOR_BULK_ROWS = String(o.hard.bulkRows);
+        if (o.hard.bulkRatio !== undefined) hard.GENERATOR_BULK_RATIO = String(o.hard.bulkRatio);
+    }
     return {
+        ...hard,
         MYSQL_HOST: mysql.host,
         MYSQL_PORT: String(mysql.port),
         MYSQL_USER: mysql.users.app.name,
