@@ -1,6 +1,4 @@
-import * as path from "path";
 import { createPool, Pool, ResultSetHeader } from "mysql2/promise";
-import { repoRoot } from "../../components/versions";
 import { rng, Workload } from "../../generator/workload";
 import { chars, edgeTimestamps, nameLimit, skuLimit } from "../../generator/edges";
 import { hardKinds } from "../../generator/hard";
@@ -10,9 +8,9 @@ import { binlogProblems, binlogSettings, cdcGrantProblems, grantsOf } from "../.
 import { headBucket } from "../../verify/s3";
 import { SupersetClient } from "../../verify/superset";
 import { lakeSalesByProduct } from "../../verify/trino";
-import { converge as convergeLake, duplicateKeys, generatorEnv, HardGeneratorOptions } from "./harness/lake";
+import { converge as convergeLake, duplicateKeys, HardGeneratorOptions, runGenerator as runGeneratorTo } from "./harness/lake";
 import { createRunDir, finishRunDir, RunDir } from "./harness/paths";
-import { run as runCommand, stopAll } from "./harness/proc";
+import { stopAll } from "./harness/proc";
 import { FlinkJob, startFlinkJob } from "./services/flink";
 import { MySqlService, startMySql } from "./services/mysql";
 import { ObjectStoreService, startObjectStore } from "./services/objectStore";
@@ -48,16 +46,7 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const converge = (what: string) => convergeLake({ oracle: oraclePool, trinoUrl: trino.url, what, timeoutMs: convergeTimeoutMs, log });
 
 /** Runs the data generator (generator/main.ts, as its Deployment does) for a fixed number of changes. */
-async function runGenerator(events: number, seed: number, hard?: HardGeneratorOptions): Promise<Record<string, number>> {
-    const r = await runCommand(path.join(repoRoot, "node_modules", ".bin", "ts-node"), [path.join(repoRoot, "generator", "main.ts")], {
-        env: generatorEnv(mysql, { events, seed, hard }),
-        logFile: path.join(runDir.logs, `generator-${seed}.log`),
-        timeoutMs: 5 * 60_000,
-    });
-    const m = /stopped after (\d+) changes (\{.*\})/.exec(r.stdout);
-    if (!m) throw new Error(`generator printed no summary:\n${r.stdout}\n${r.stderr}`);
-    return JSON.parse(m[2]);
-}
+const runGenerator = (events: number, seed: number, hard?: HardGeneratorOptions) => runGeneratorTo(mysql, runDir, `generator-${seed}`, { events, seed, hard });
 
 beforeAll(async () => {
     runDir = createRunDir();

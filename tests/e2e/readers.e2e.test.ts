@@ -1,19 +1,17 @@
 import { randomBytes } from "crypto";
-import * as path from "path";
 import { createPool, Pool } from "mysql2/promise";
 import { icebergCatalogName } from "../../components/flinkSql";
-import { repoRoot } from "../../components/versions";
 import { rng, Workload } from "../../generator/workload";
 import { PyIcebergReaderSettings, ReaderAnswer, ReaderFiles, ReaderManifest, readWithPyIceberg } from "../../verify/independentReader";
 import { runMaintenance } from "../../verify/maintenance";
 import { expectedSalesByProduct } from "../../verify/oracle";
 import { canonical, diffRows, SalesRow } from "../../verify/rows";
 import { lakeTable, trinoQuery } from "../../verify/trino";
-import { converge as convergeLake, generatorEnv } from "./harness/lake";
+import { converge as convergeLake, runGenerator as runGeneratorTo } from "./harness/lake";
 import { installPyIcebergReader } from "./harness/install";
 import { Outcome } from "./harness/outcome";
 import { createRunDir, finishRunDir, RunDir } from "./harness/paths";
-import { run as runCommand, stopAll } from "./harness/proc";
+import { stopAll } from "./harness/proc";
 import { FlinkJob, startFlinkJob } from "./services/flink";
 import { MySqlService, startMySql } from "./services/mysql";
 import { ObjectStoreService, startObjectStore } from "./services/objectStore";
@@ -60,12 +58,7 @@ const log = (msg: string) => process.stdout.write(`[e2e:readers] ${msg}\n`);
 const converge = (what: string) => convergeLake({ oracle: oraclePool, trinoUrl: trino.url, what, timeoutMs: convergeTimeoutMs, log });
 
 async function runGenerator(events: number, seed: number): Promise<void> {
-    const r = await runCommand(path.join(repoRoot, "node_modules", ".bin", "ts-node"), [path.join(repoRoot, "generator", "main.ts")], {
-        env: generatorEnv(mysql, { events, seed }),
-        logFile: path.join(runDir.logs, `generator-${seed}.log`),
-        timeoutMs: 5 * 60_000,
-    });
-    if (!/stopped after \d+ changes/.test(r.stdout)) throw new Error(`generator printed no summary:\n${r.stdout}\n${r.stderr}`);
+    await runGeneratorTo(mysql, runDir, `generator-${seed}`, { events, seed });
 }
 
 /** The table's current snapshot id (a string: ids are 64-bit, beyond a JSON number's precision). */

@@ -1,14 +1,12 @@
-import * as path from "path";
 import { createPool, Pool } from "mysql2/promise";
 import { icebergCatalogName } from "../../components/flinkSql";
-import { repoRoot } from "../../components/versions";
 import { rng, Workload } from "../../generator/workload";
 import * as fs from "fs";
 import { flinkJobs } from "../../verify/flink";
 import { fileCounts, runMaintenance } from "../../verify/maintenance";
-import { converge as convergeLake, duplicateKeys, generatorEnv } from "../e2e/harness/lake";
+import { converge as convergeLake, duplicateKeys, runGenerator, startGenerator as startGeneratorIn } from "../e2e/harness/lake";
 import { createRunDir, finishRunDir, RunDir } from "../e2e/harness/paths";
-import { Proc, run as runCommand, start, stopAll } from "../e2e/harness/proc";
+import { Proc, stopAll } from "../e2e/harness/proc";
 import { FlinkJob, startFlinkJob } from "../e2e/services/flink";
 import { MySqlService, startMySql } from "../e2e/services/mysql";
 import { ObjectStoreService, startObjectStore } from "../e2e/services/objectStore";
@@ -62,16 +60,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const converge = (what: string) => convergeLake({ oracle, trinoUrl: trino.url, what, timeoutMs: convergeTimeoutMs, log });
 
 /** The generator as its Deployment runs it, in the background, until stopped or `events` are made. */
-function startGenerator(name: string, o: { events: number; seed: number; rate: number }): Proc {
-    return start({
-        name,
-        cmd: path.join(repoRoot, "node_modules", ".bin", "ts-node"),
-        args: [path.join(repoRoot, "generator", "main.ts")],
-        env: generatorEnv(mysql, o),
-        logDir: runDir.logs,
-        stopGraceMs: 10_000,
-    });
-}
+const startGenerator = (name: string, o: { events: number; seed: number; rate: number }): Proc => startGeneratorIn(mysql, runDir, name, o);
 
 /**
  * Purges every binlog file but a new current one, as `binlog_expire_logs_seconds` would after an
@@ -105,11 +94,7 @@ async function purgeBinlogs(): Promise<void> {
 
 /** A burst of changes to completion; a generator cut off by a fault ends with an error, which is allowed. */
 async function burst(name: string, o: { events: number; seed: number; rate: number }): Promise<void> {
-    await runCommand(path.join(repoRoot, "node_modules", ".bin", "ts-node"), [path.join(repoRoot, "generator", "main.ts")], {
-        env: generatorEnv(mysql, o),
-        logFile: path.join(runDir.logs, `${name}.log`),
-        timeoutMs: 5 * 60_000,
-    });
+    await runGenerator(mysql, runDir, name, o);
 }
 
 

@@ -2,7 +2,11 @@ import type { Pool } from "mysql2/promise";
 import { expectedSalesByProduct } from "../../../verify/oracle";
 import { diffRows, SalesRow } from "../../../verify/rows";
 import { lakeSalesByProduct, lakeTable, trinoQuery } from "../../../verify/trino";
+import * as path from "path";
+import { repoRoot } from "../../../components/versions";
 import { MySqlService } from "../services/mysql";
+import { RunDir } from "./paths";
+import { run, start, Proc } from "./proc";
 
 /** What the e2e and fault suites ask of the lake: equal to the MySQL oracle, and each key once. */
 
@@ -71,4 +75,21 @@ export function generatorEnv(mysql: MySqlService, o: { events: number; seed: num
         GENERATOR_MAX_EVENTS: String(o.events),
         GENERATOR_SEED: String(o.seed),
     };
+}
+
+type GeneratorRun = Parameters<typeof generatorEnv>[1];
+/** generator/main.ts as its Deployment runs it (ts-node here, compiled in the image). */
+const generatorCmd = { cmd: path.join(repoRoot, "node_modules", ".bin", "ts-node"), args: [path.join(repoRoot, "generator", "main.ts")] };
+
+/** Runs the generator to completion; returns its summary's counts per kind of change. */
+export async function runGenerator(mysql: MySqlService, runDir: RunDir, name: string, o: GeneratorRun): Promise<Record<string, number>> {
+    const r = await run(generatorCmd.cmd, generatorCmd.args, { env: generatorEnv(mysql, o), logFile: path.join(runDir.logs, `${name}.log`), timeoutMs: 5 * 60_000 });
+    const m = /stopped after (\d+) changes (\{.*\})/.exec(r.stdout);
+    if (!m) throw new Error(`generator printed no summary:\n${r.stdout}\n${r.stderr}`);
+    return JSON.parse(m[2]);
+}
+
+/** Starts the generator in the background, until stopped or its events are made. */
+export function startGenerator(mysql: MySqlService, runDir: RunDir, name: string, o: GeneratorRun): Proc {
+    return start({ name, ...generatorCmd, env: generatorEnv(mysql, o), logDir: runDir.logs, stopGraceMs: 10_000 });
 }
