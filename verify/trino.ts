@@ -21,9 +21,9 @@ export async function trinoQuery(server: string, sql: string, user = "verify"): 
 
 export const lakeTable = "iceberg.demo.sales_by_product";
 
-/** The table's rows; `at` reads a branch or tag (a name) or a snapshot (an id) instead of main. */
-export async function lakeSalesByProduct(server: string, at?: string | bigint): Promise<SalesRow[]> {
-    const version = at === undefined ? "" : typeof at === "bigint" ? ` FOR VERSION AS OF ${at}` : ` FOR VERSION AS OF '${at.replace(/'/g, "''")}'`;
+/** The table's rows; `branch` reads a branch (or tag) instead of main. */
+export async function lakeSalesByProduct(server: string, branch?: string): Promise<SalesRow[]> {
+    const version = branch === undefined ? "" : ` FOR VERSION AS OF '${branch.replace(/'/g, "''")}'`;
     const rows = await trinoQuery(
         server,
         `SELECT product_id, product_sku, product_name, total_qty, CAST(total_revenue AS varchar) AS total_revenue,

@@ -69,12 +69,9 @@ public final class SinkBranch {
         throw new SqlRunnerException("the sink branch must be '" + MAIN + "' or '" + REBUILD + "', not '" + branch + "'");
     }
 
-    /** Points the rebuild branch at an empty snapshot whose parent is main's head; main is untouched. */
-    static String startRebuild(Table table) {
+    /** Creates the rebuild branch at an empty snapshot whose parent is main's head; main is untouched. */
+    private static String startRebuild(Table table) {
         Snapshot head = table.currentSnapshot();
-        if (table.refs().containsKey(REBUILD)) {
-            table.manageSnapshots().removeBranch(REBUILD).commit();
-        }
         if (head == null) {
             // A table never written: an empty append is the snapshot the branch starts from.
             table.newFastAppend().toBranch(REBUILD).commit();
@@ -88,7 +85,7 @@ public final class SinkBranch {
     }
 
     /** Main takes the rebuild branch's head in one metadata commit; the branch is then dropped. */
-    static String publish(Table table) {
+    private static String publish(Table table) {
         Snapshot before = table.currentSnapshot();
         // Readers see main move in this one commit; dropping the branch after it changes nothing they read.
         table.manageSnapshots().replaceBranch(MAIN, REBUILD).commit();
